@@ -1,0 +1,52 @@
+# Two set-up commands on a fresh machine: `make demo` and `make test`.
+# Everything else here is a step they call. Go binaries are cached outside the
+# clone (see scripts/build-go-binaries.sh), keyed by release.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NPM_STAMP := node_modules/.install-stamp
+
+.PHONY: help install go-binaries build lint typecheck test test-unit test-e2e demo bench clean
+
+help:
+	@echo "make demo   - build everything, start hub + 2 spokes, run controller and agents, apply a sample Work"
+	@echo "make test   - lint, type check, unit and e2e tests against real local control planes"
+	@echo "make build  - npm ci, TypeScript build, Go control-plane binaries (cached)"
+	@echo "make bench  - benchmarks; writes bench/results/<date>.json and docs/benchmarks.md"
+
+$(NPM_STAMP): package.json package-lock.json $(wildcard */package.json packages/*/package.json)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(NPM_STAMP)
+
+go-binaries:
+	@bash scripts/build-go-binaries.sh >/dev/null
+
+build: install go-binaries
+	npx tsc -b
+
+lint: install
+	npx eslint .
+
+typecheck: install
+	npx tsc -p tsconfig.tests.json
+
+test-unit: build
+	npx vitest run --project unit
+
+test-e2e: build
+	npx vitest run --project e2e
+
+test: build lint typecheck
+	npx vitest run --project unit
+	npx vitest run --project e2e
+
+demo: build
+	bash scripts/demo.sh
+
+bench: build
+	npx tsx bench/run.ts
+
+clean:
+	npx tsc -b --clean
+	rm -rf .localplane
