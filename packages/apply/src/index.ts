@@ -1,1 +1,11 @@
-export {};
+export * from "./types.js";
+export * from "./order.js";
+export * from "./manifest.js";
+export * from "./readiness.js";
+export * from "./compare.js";
+export * from "./naming.js";
+export * from "./desired.js";
+export * from "./failure.js";
+export * from "./last-applied.js";
+export * from "./bundle.js";
+export * from "./prune.js";

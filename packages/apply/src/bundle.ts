@@ -1,0 +1,164 @@
+/**
+ * Applies the manifests of one Work in dependency order with server-side
+ * apply, skipping every write that would change nothing, and returns a typed
+ * change set with one result per manifest ordinal. A bad manifest fails on its
+ * own; the others still apply.
+ */
+import type { KubeObject, OwnerReference } from "@work-api/api";
+import { inSync } from "./compare.js";
+import { buildDesired } from "./desired.js";
+import { ManifestError, ManifestErrorReason, describeManifest, objectKey, parseManifest, type ParsedManifest } from "./manifest.js";
+import { kindRank, sortForApply } from "./order.js";
+import { failureFromError } from "./failure.js";
+import type { ManifestResult, Mapper, ResourceMapping, Target } from "./types.js";
+import { LastApplied } from "./last-applied.js";
+
+export interface BundleOptions {
+  mapper: Mapper;
+  target: Target;
+  /** SSA field manager (one per Work). */
+  fieldManager: string;
+  /** Take ownership of conflicting fields from other managers. */
+  force: boolean;
+  /** Owner reference put on namespaced objects. */
+  owner?: OwnerReference;
+  /** Labels put on every applied object. */
+  labels?: Record<string, string>;
+  /** Remembers what was applied so a server-normalised value is not re-applied forever. */
+  lastApplied?: LastApplied;
+  /** How long to wait for a CRD of the same bundle to be Established. Default 30 s. */
+  crdEstablishTimeoutMs?: number;
+  /** Poll interval while waiting for a CRD. Default 250 ms. */
+  crdPollMs?: number;
+  signal?: AbortSignal;
+}
+
+interface Planned extends ParsedManifest {
+  label: string;
+}
+
+/** Applies a bundle; never throws for a per-manifest problem. */
+export async function applyBundle(manifests: readonly unknown[], opts: BundleOptions): Promise<ManifestResult[]> {
+  const results = new Map<number, ManifestResult>();
+  const planned: Planned[] = [];
+  const seen = new Map<string, number>();
+  manifests.forEach((raw, ordinal) => {
+    const p = parseManifest(raw, ordinal);
+    if (p instanceof ManifestError) {
+      results.set(ordinal, failed(ordinal, {}, p.reason, p.message, p));
+      return;
+    }
+    const label = describeManifest(ordinal, p.kind, p.namespace, p.name);
+    const key = objectKey(p);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      const msg = `${label}: names the same object as manifest ${first}; only manifest ${first} is applied`;
+      results.set(ordinal, failed(ordinal, identify(p), ManifestErrorReason.DuplicateManifest, msg));
+      return;
+    }
+    seen.set(key, ordinal);
+    planned.push({ ...p, label });
+  });
+
+  const crds = crdsInBundle(planned);
+  // Apply rank by rank; manifests of one rank go out together.
+  const sorted = sortForApply(planned);
+  for (let i = 0; i < sorted.length; ) {
+    const rank = kindRank(sorted[i]!.kind);
+    const group: Planned[] = [];
+    while (i < sorted.length && kindRank(sorted[i]!.kind) === rank) group.push(sorted[i++]!);
+    const out = await Promise.all(group.map((p) => applyOne(p, opts, crds)));
+    for (const r of out) results.set(r.ordinal, r);
+    opts.signal?.throwIfAborted();
+  }
+  return manifests.map((_, i) => results.get(i)!);
+}
+
+function identify(p: ParsedManifest, m?: ResourceMapping): ManifestResult["identifier"] {
+  return {
+    ordinal: p.ordinal,
+    group: p.group,
+    version: p.version,
+    kind: p.kind,
+    resource: m?.resource ?? "",
+    namespace: m && !m.namespaced ? "" : (p.namespace ?? ""),
+    name: p.name,
+  };
+}
+
+function failed(ordinal: number, id: Partial<ManifestResult["identifier"]>, reason: string, message: string, error?: Error): ManifestResult {
+  return { ordinal, identifier: { ordinal, ...id }, action: "failed", reason, message, ...(error ? { error } : {}) };
+}
+
+async function applyOne(p: Planned, opts: BundleOptions, crds: Map<string, string>): Promise<ManifestResult> {
+  let mapping: ResourceMapping;
+  try {
+    mapping = await resolve(p, opts, crds);
+  } catch (err) {
+    const f = failureFromError(err, p.label);
+    return failed(p.ordinal, identify(p), f.reason, f.message, f.error);
+  }
+  const id = identify(p, mapping);
+  if (mapping.namespaced && !p.namespace) {
+    return failed(p.ordinal, id, ManifestErrorReason.NamespaceRequired, `${p.label}: ${p.kind} is namespaced; set metadata.namespace`);
+  }
+  if (!mapping.namespaced && p.namespace) {
+    return failed(p.ordinal, id, ManifestErrorReason.NamespaceNotAllowed, `${p.label}: ${p.kind} is cluster-scoped; remove metadata.namespace`);
+  }
+  const desired = buildDesired(p.object, {
+    namespaced: mapping.namespaced,
+    ...(opts.labels ? { labels: opts.labels } : {}),
+    ...(opts.owner ? { owner: opts.owner } : {}),
+  });
+  try {
+    const live = await opts.target.get(mapping, p.namespace, p.name);
+    if (live && (inSync(desired, live) || opts.lastApplied?.matches(mapping, live, desired, opts.fieldManager))) {
+      return { ordinal: p.ordinal, identifier: id, action: "unchanged", message: `${p.label}: up to date`, live };
+    }
+    const res = await opts.target.apply(mapping, desired, { fieldManager: opts.fieldManager, force: opts.force });
+    opts.lastApplied?.record(mapping, res.object, desired, opts.fieldManager);
+    const before = live?.metadata?.resourceVersion;
+    const action = res.created ? "created" : before !== undefined && before === res.object.metadata?.resourceVersion ? "unchanged" : "configured";
+    return { ordinal: p.ordinal, identifier: id, action, message: `${p.label}: ${action}`, live: res.object };
+  } catch (err) {
+    const f = failureFromError(err, p.label);
+    return failed(p.ordinal, id, f.reason, f.message, f.error);
+  }
+}
+
+/** group/kind → CRD name, for CRDs defined in this bundle. */
+function crdsInBundle(planned: readonly Planned[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of planned) {
+    if (p.group !== "apiextensions.k8s.io" || p.kind !== "CustomResourceDefinition") continue;
+    const spec = (p.object as { spec?: { group?: string; names?: { kind?: string } } }).spec;
+    if (spec?.group && spec.names?.kind) out.set(`${spec.group}/${spec.names.kind}`, p.name);
+  }
+  return out;
+}
+
+/** Resolves a kind; for a kind whose CRD is in this bundle, waits until it is served. */
+async function resolve(p: Planned, opts: BundleOptions, crds: Map<string, string>): Promise<ResourceMapping> {
+  try {
+    return await opts.mapper.resolve(p.apiVersion, p.kind);
+  } catch (err) {
+    if (!isNoKindMatch(err) || !crds.has(`${p.group}/${p.kind}`)) throw err;
+  }
+  const deadline = Date.now() + (opts.crdEstablishTimeoutMs ?? 30_000);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, opts.crdPollMs ?? 250));
+    opts.signal?.throwIfAborted();
+    opts.mapper.invalidate();
+    try {
+      return await opts.mapper.resolve(p.apiVersion, p.kind);
+    } catch (err) {
+      if (!isNoKindMatch(err) || Date.now() > deadline) throw err;
+    }
+  }
+}
+
+export function isNoKindMatch(err: unknown): boolean {
+  return err instanceof Error && err.name === "NoKindMatchError";
+}
+
+export type { KubeObject };

@@ -1,0 +1,49 @@
+/**
+ * Turns an error from discovery or the API server into a manifest condition
+ * reason and a message that names the manifest and the cause.
+ */
+import { ManifestErrorReason } from "./manifest.js";
+
+export const ApplyFailureReason = {
+  ...ManifestErrorReason,
+  ManifestRejected: "ManifestRejected",
+  Forbidden: "Forbidden",
+  ApplyConflict: "ApplyConflict",
+  NamespaceNotFound: "NamespaceNotFound",
+  ApplyFailed: "ApplyFailed",
+} as const;
+
+export interface Failure {
+  reason: string;
+  message: string;
+  error: Error;
+}
+
+/** HTTP status of an API error, whatever client produced it. */
+export function httpStatus(err: unknown): number | undefined {
+  if (!err || typeof err !== "object") return undefined;
+  const e = err as { statusCode?: unknown; code?: unknown; status?: unknown };
+  for (const v of [e.statusCode, e.code, e.status]) if (typeof v === "number") return v;
+  return undefined;
+}
+
+export function failureFromError(err: unknown, label: string): Failure {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const cause = error.message;
+  if (error.name === "NoKindMatchError") {
+    return { reason: ApplyFailureReason.KindNotFound, message: `${label}: ${error.message} (is its CRD installed on this cluster?)`, error };
+  }
+  switch (httpStatus(err)) {
+    case 400:
+    case 422:
+      return { reason: ApplyFailureReason.ManifestRejected, message: `${label}: rejected by the API server: ${cause}`, error };
+    case 403:
+      return { reason: ApplyFailureReason.Forbidden, message: `${label}: the agent may not write this object: ${cause}`, error };
+    case 409:
+      return { reason: ApplyFailureReason.ApplyConflict, message: `${label}: conflict: ${cause}`, error };
+    case 404:
+      return { reason: ApplyFailureReason.NamespaceNotFound, message: `${label}: ${cause}`, error };
+    default:
+      return { reason: ApplyFailureReason.ApplyFailed, message: `${label}: ${cause}`, error };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * What the bundle applier needs from the outside world. The agent passes the
+ * runtime's RestMapper and KubeClient (adapted); unit tests pass fakes.
+ */
+import type { KubeObject, ResourceIdentifier } from "@work-api/api";
+
+export interface ResourceMapping {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+export interface Mapper {
+  /** Throws an error with `name === "NoKindMatchError"` when the kind is not served. */
+  resolve(apiVersion: string, kind: string): Promise<ResourceMapping>;
+  /** Forgets cached discovery so a newly established CRD can be found. */
+  invalidate(): void;
+}
+
+export interface ApplyOptions {
+  fieldManager: string;
+  force: boolean;
+}
+
+export interface ApplyResponse {
+  object: KubeObject;
+  /** True when the API server created the object (HTTP 201). */
+  created: boolean;
+}
+
+export interface Target {
+  /** Live object, from a cache when the caller has one; undefined when absent. */
+  get(m: ResourceMapping, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  /** Server-side apply with fieldValidation=Strict. */
+  apply(m: ResourceMapping, object: KubeObject, opts: ApplyOptions): Promise<ApplyResponse>;
+  /** Delete with a UID precondition; resolves false when the object is already gone. */
+  delete(m: ResourceMapping, namespace: string | undefined, name: string, uid: string | undefined): Promise<boolean>;
+}
+
+/** The change set of one manifest or one pruned object. */
+export type Action = "created" | "configured" | "unchanged" | "pruned" | "failed";
+
+export interface ManifestResult {
+  ordinal: number;
+  identifier: ResourceIdentifier;
+  action: Action;
+  /** Reason for a failure (ManifestInvalid, KindNotFound, ApplyConflict, ...). */
+  reason?: string;
+  /** Human message; for failures it names the manifest and the cause. */
+  message: string;
+  /** The live object after the apply, when there is one. */
+  live?: KubeObject;
+  error?: Error;
+}
+
+/** An object the agent once applied, as recorded in AppliedWork.status.appliedResources. */
+export interface AppliedRef {
+  ordinal: number;
+  group: string;
+  version: string;
+  kind: string;
+  resource: string;
+  namespace?: string;
+  name: string;
+  uid?: string;
+}
+
+export interface PruneResult {
+  ref: AppliedRef;
+  /** pruned = gone now; terminating = delete accepted, object still finalizing; failed = delete failed. */
+  action: "pruned" | "terminating" | "failed";
+  message: string;
+  error?: Error;
+}
