@@ -1,0 +1,66 @@
+/**
+ * work-agent configuration: every flag, its environment variable and its
+ * default, in one table that also renders `work-agent --help`.
+ */
+import type { FlagSpec, FlagValues } from "@work-api/runtime";
+
+export const AGENT_FLAGS: readonly FlagSpec[] = [
+  { name: "hub-kubeconfig", type: "string", env: "WORK_AGENT_HUB_KUBECONFIG", required: true, description: "Kubeconfig of the agent's identity on the hub (read Works in its namespace, write their status and finalizers)." },
+  { name: "spoke-kubeconfig", type: "string", env: "WORK_AGENT_SPOKE_KUBECONFIG", defaultText: "in-cluster config, then $KUBECONFIG, then ~/.kube/config", description: "Kubeconfig of the managed cluster the agent applies to." },
+  { name: "cluster-name", type: "string", env: "WORK_AGENT_CLUSTER_NAME", defaultText: "the spoke's ClusterProperty cluster.clusterset.k8s.io", description: "Name of this managed cluster. The agent exits with a message when neither the flag nor the ClusterProperty is set." },
+  { name: "hub-namespace", type: "string", env: "WORK_AGENT_HUB_NAMESPACE", defaultText: "the cluster name", description: "Hub namespace holding this cluster's Works." },
+  { name: "field-manager", type: "string", env: "WORK_AGENT_FIELD_MANAGER", default: "work-agent", description: "Base server-side-apply field manager; each Work applies as <field-manager>-<work id> (at most 128 characters)." },
+  { name: "force-conflicts", type: "bool", env: "WORK_AGENT_FORCE_CONFLICTS", default: true, description: "Server-side apply with force=true: the Work wins fields another manager set out of band (drift is reverted). With false, such a conflict fails the manifest with reason ApplyConflict." },
+  { name: "concurrency", type: "int", env: "WORK_AGENT_CONCURRENCY", default: 8, description: "Works reconciled in parallel (one key is never on two workers)." },
+  { name: "resync-period", type: "duration", env: "WORK_AGENT_RESYNC_PERIOD", default: 600_000, description: "Every Work is reconciled again at this interval even without events (0 disables)." },
+  { name: "health-addr", type: "string", env: "WORK_AGENT_HEALTH_ADDR", default: ":8081", description: "Address for /healthz and /readyz (host:port; \"0\" disables). If the port is taken the agent logs it and runs without." },
+  { name: "metrics-addr", type: "string", env: "WORK_AGENT_METRICS_ADDR", default: ":8080", description: "Address for Prometheus /metrics (host:port; \"0\" disables). If the port is taken the agent logs it and runs without." },
+  { name: "lease-duration", type: "duration", env: "WORK_AGENT_LEASE_DURATION", default: 40_000, description: "Duration of the heartbeat Lease the agent renews in its hub namespace (renewed every quarter of it)." },
+  { name: "shutdown-timeout", type: "duration", env: "WORK_AGENT_SHUTDOWN_TIMEOUT", default: 30_000, description: "On SIGTERM, how long in-flight reconciles may finish before they are aborted." },
+  { name: "log-level", type: "string", env: "WORK_AGENT_LOG_LEVEL", default: "info", description: "trace, debug, info, warn or error." },
+  { name: "log-format", type: "string", env: "WORK_AGENT_LOG_FORMAT", default: "json", description: "json (one object per line) or text." },
+];
+
+export const AGENT_USAGE = "work-agent --hub-kubeconfig PATH [flags]";
+export const AGENT_DESCRIPTION =
+  "Spoke agent of the Work API (KEP-6456). Watches the Works in its hub namespace, server-side-applies their\n" +
+  "manifests to this cluster, records them in a cluster-scoped AppliedWork, garbage-collects what a Work no\n" +
+  "longer holds, and reports per-manifest and summary conditions back to each Work.";
+
+/** Typed agent configuration after defaults and discovery. */
+export interface AgentConfig {
+  hubKubeconfig: string;
+  spokeKubeconfig: string | undefined;
+  clusterName: string | undefined;
+  hubNamespace: string | undefined;
+  fieldManager: string;
+  forceConflicts: boolean;
+  concurrency: number;
+  resyncPeriodMs: number;
+  healthAddr: string;
+  metricsAddr: string;
+  leaseDurationMs: number;
+  shutdownTimeoutMs: number;
+  logLevel: string;
+  logFormat: string;
+}
+
+export function toConfig(v: FlagValues): AgentConfig {
+  const s = (k: string): string | undefined => (v[k] === undefined ? undefined : String(v[k]));
+  return {
+    hubKubeconfig: s("hub-kubeconfig")!,
+    spokeKubeconfig: s("spoke-kubeconfig"),
+    clusterName: s("cluster-name"),
+    hubNamespace: s("hub-namespace"),
+    fieldManager: s("field-manager") ?? "work-agent",
+    forceConflicts: v["force-conflicts"] !== false,
+    concurrency: Math.max(1, Number(v.concurrency ?? 8)),
+    resyncPeriodMs: Number(v["resync-period"] ?? 600_000),
+    healthAddr: s("health-addr") ?? ":8081",
+    metricsAddr: s("metrics-addr") ?? ":8080",
+    leaseDurationMs: Number(v["lease-duration"] ?? 40_000),
+    shutdownTimeoutMs: Number(v["shutdown-timeout"] ?? 30_000),
+    logLevel: s("log-level") ?? "info",
+    logFormat: s("log-format") ?? "json",
+  };
+}

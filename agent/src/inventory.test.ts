@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import type { ManifestResult } from "@work-api/apply";
+import { planInventory, sameInventory } from "./inventory.js";
+
+const ref = (ordinal: number, name: string) => ({ ordinal, group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "d", name, uid: `u-${name}` });
+const applied = (ordinal: number, name: string): ManifestResult => ({ ordinal, identifier: { ordinal, group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "d", name }, action: "unchanged", message: "", live: { metadata: { uid: `u-${name}` } } });
+const failedNamed = (ordinal: number, name: string): ManifestResult => ({ ordinal, identifier: { ordinal, group: "", version: "v1", kind: "ConfigMap", namespace: "d", name }, action: "failed", reason: "ManifestRejected", message: "" });
+const failedAnon = (ordinal: number): ManifestResult => ({ ordinal, identifier: { ordinal }, action: "failed", reason: "ManifestInvalid", message: "" });
+
+describe("planInventory", () => {
+  it("prunes a manifest removed from the Work", () => {
+    const p = planInventory([ref(0, "a"), ref(1, "b")], [applied(0, "a")]);
+    expect(p.prune.map((r) => r.name)).toEqual(["b"]);
+    expect(p.applied.map((r) => r.name)).toEqual(["a"]);
+  });
+
+  it("prunes the old name of a renamed object", () => {
+    const p = planInventory([ref(0, "old")], [applied(0, "new")]);
+    expect(p.prune.map((r) => r.name)).toEqual(["old"]);
+  });
+
+  it("keeps an object whose manifest now fails to apply", () => {
+    const p = planInventory([ref(0, "a"), ref(1, "b")], [applied(0, "a"), failedNamed(1, "b")]);
+    expect(p.prune).toEqual([]);
+    expect(p.kept.map((r) => r.name)).toEqual(["b"]);
+  });
+
+  it("keeps what an unparseable manifest at the same ordinal applied before", () => {
+    const p = planInventory([ref(0, "a"), ref(1, "b")], [applied(0, "a"), failedAnon(1)]);
+    expect(p.prune).toEqual([]);
+  });
+});
+
+describe("sameInventory", () => {
+  it("ignores order and absent-versus-empty namespace", () => {
+    const a = [ref(0, "a"), ref(1, "b")];
+    expect(sameInventory(a, [...a].reverse())).toBe(true);
+    expect(sameInventory([{ ...ref(0, "a"), namespace: "" }], [{ ...ref(0, "a"), namespace: undefined as unknown as string }])).toBe(true);
+    expect(sameInventory(a, [ref(0, "a")])).toBe(false);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Work status from the change set of one reconcile: a condition set per
+ * manifest (Applied, Available, Progressing, Degraded) and the same four
+ * summarised on the Work. Pure: the reconciler decides whether to write.
+ */
+import {
+  ConditionType,
+  Reason,
+  conditionsEquivalent,
+  setConditions,
+  type DesiredCondition,
+  type ManifestCondition,
+  type WorkStatus,
+} from "@work-api/api";
+import { evaluateHealth, type ManifestResult } from "@work-api/apply";
+
+/** Builds the manifest conditions, keeping transition times from `previous` where a status did not change. */
+export function manifestConditions(results: readonly ManifestResult[], previous: WorkStatus | undefined, now?: string): ManifestCondition[] {
+  return results.map((r) => {
+    const prev = previous?.manifestConditions?.find((m) => m.identifier.ordinal === r.ordinal && sameObject(m.identifier, r.identifier));
+    return { identifier: r.identifier, conditions: setConditions(prev?.conditions, desiredForManifest(r), now) };
+  });
+}
+
+const ID_FIELDS = ["group", "version", "kind", "resource", "namespace", "name"] as const;
+
+/** Field-wise identifier equality; key order and absent-versus-empty do not matter. */
+export function sameIdentifier(a: ManifestCondition["identifier"], b: ManifestCondition["identifier"]): boolean {
+  return a.ordinal === b.ordinal && ID_FIELDS.every((f) => (a[f] ?? "") === (b[f] ?? ""));
+}
+
+function sameObject(a: ManifestCondition["identifier"], b: ManifestCondition["identifier"]): boolean {
+  return (a.kind ?? "") === (b.kind ?? "") && (a.name ?? "") === (b.name ?? "") && (a.namespace ?? "") === (b.namespace ?? "") && (a.group ?? "") === (b.group ?? "");
+}
+
+function desiredForManifest(r: ManifestResult): DesiredCondition[] {
+  const generation = r.live?.metadata?.generation;
+  const og = typeof generation === "number" ? { observedGeneration: generation } : {};
+  const applied: DesiredCondition =
+    r.action === "failed"
+      ? { type: ConditionType.Applied, status: "False", reason: r.reason ?? Reason.AppliedManifestFailed, message: r.message, ...og }
+      : { type: ConditionType.Applied, status: "True", reason: Reason.AppliedManifestComplete, message: "Apply succeeded", ...og };
+  if (!r.live) {
+    const why = "the manifest has not been applied";
+    return [
+      applied,
+      { type: ConditionType.Available, status: "Unknown", reason: "NotApplied", message: why },
+      { type: ConditionType.Progressing, status: "Unknown", reason: "NotApplied", message: why },
+      { type: ConditionType.Degraded, status: "Unknown", reason: "NotApplied", message: why },
+    ];
+  }
+  const h = evaluateHealth(r.identifier.group ?? "", r.identifier.kind ?? "", r.live);
+  return [
+    applied,
+    { type: ConditionType.Available, ...h.available, ...og },
+    { type: ConditionType.Progressing, ...h.progressing, ...og },
+    { type: ConditionType.Degraded, ...h.degraded, ...og },
+  ];
+}
+
+const MAX_LISTED = 3;
+
+function list(items: readonly string[]): string {
+  const shown = items.slice(0, MAX_LISTED).join("; ");
+  return items.length > MAX_LISTED ? `${shown}; and ${items.length - MAX_LISTED} more` : shown;
+}
+
+function statusOf(m: ManifestCondition, type: string): string | undefined {
+  return m.conditions.find((c) => c.type === type)?.status;
+}
+
+function messageOf(m: ManifestCondition, type: string): string {
+  return m.conditions.find((c) => c.type === type)?.message ?? "";
+}
+
+/** The four Work-level conditions, summarised from the manifests. */
+export function workConditions(manifests: readonly ManifestCondition[], generation: number | undefined): DesiredCondition[] {
+  const og = generation !== undefined ? { observedGeneration: generation } : {};
+  const n = manifests.length;
+  const failed = manifests.filter((m) => statusOf(m, ConditionType.Applied) !== "True");
+  const applied: DesiredCondition =
+    failed.length === 0
+      ? { type: ConditionType.Applied, status: "True", reason: Reason.AppliedWorkComplete, message: `${n} of ${n} manifests applied`, ...og }
+      : { type: ConditionType.Applied, status: "False", reason: Reason.AppliedWorkFailed, message: `${failed.length} of ${n} manifests failed to apply: ${list(failed.map((m) => messageOf(m, ConditionType.Applied)))}`, ...og };
+
+  const notAvailable = manifests.filter((m) => statusOf(m, ConditionType.Available) === "False");
+  const unknown = manifests.filter((m) => statusOf(m, ConditionType.Available) !== "True" && statusOf(m, ConditionType.Available) !== "False");
+  const available: DesiredCondition =
+    notAvailable.length > 0
+      ? { type: ConditionType.Available, status: "False", reason: "ManifestsNotAvailable", message: `${notAvailable.length} of ${n} manifests not available: ${list(notAvailable.map((m) => `manifest ${m.identifier.ordinal}: ${messageOf(m, ConditionType.Available)}`))}`, ...og }
+      : unknown.length > 0
+        ? { type: ConditionType.Available, status: "Unknown", reason: "ManifestsAvailabilityUnknown", message: `availability of ${unknown.length} of ${n} manifests is unknown`, ...og }
+        : { type: ConditionType.Available, status: "True", reason: "ManifestsAvailable", message: `${n} of ${n} manifests available`, ...og };
+
+  const progressing = manifests.filter((m) => statusOf(m, ConditionType.Progressing) === "True");
+  const degraded = manifests.filter((m) => statusOf(m, ConditionType.Degraded) === "True");
+  return [
+    applied,
+    available,
+    progressing.length > 0
+      ? { type: ConditionType.Progressing, status: "True", reason: "ManifestsProgressing", message: `${progressing.length} of ${n} manifests progressing`, ...og }
+      : { type: ConditionType.Progressing, status: "False", reason: "NoManifestProgressing", message: "no manifest is progressing", ...og },
+    degraded.length > 0
+      ? { type: ConditionType.Degraded, status: "True", reason: "ManifestsDegraded", message: `${degraded.length} of ${n} manifests degraded: ${list(degraded.map((m) => `manifest ${m.identifier.ordinal}: ${messageOf(m, ConditionType.Degraded)}`))}`, ...og }
+      : { type: ConditionType.Degraded, status: "False", reason: "NoManifestDegraded", message: "no manifest is degraded", ...og },
+  ];
+}
+
+/** The whole next status of a Work. */
+export function nextWorkStatus(results: readonly ManifestResult[], previous: WorkStatus | undefined, generation: number | undefined, now?: string): WorkStatus {
+  const manifests = manifestConditions(results, previous, now);
+  return { conditions: setConditions(previous?.conditions, workConditions(manifests, generation), now), manifestConditions: manifests };
+}
+
+/** True when writing `next` would change what the Work says. */
+export function statusChanged(previous: WorkStatus | undefined, next: WorkStatus): boolean {
+  if (!conditionsEquivalent(previous?.conditions, next.conditions)) return true;
+  const a = previous?.manifestConditions ?? [];
+  const b = next.manifestConditions ?? [];
+  if (a.length !== b.length) return true;
+  return b.some((m, i) => {
+    const p = a[i]!;
+    return !sameIdentifier(p.identifier, m.identifier) || !conditionsEquivalent(p.conditions, m.conditions);
+  });
+}
