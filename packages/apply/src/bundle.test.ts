@@ -3,7 +3,7 @@ import type { KubeObject } from "@work-api/api";
 import { applyBundle } from "./bundle.js";
 import { LastApplied } from "./last-applied.js";
 import { pruneObjects } from "./prune.js";
-import type { ApplyOptions, ApplyResponse, Mapper, ResourceMapping, Target } from "./types.js";
+import type { ApplyOptions, ApplyResponse, DeleteOutcome, Mapper, ResourceMapping, Target } from "./types.js";
 
 class NoKindMatchError extends Error {
   override readonly name = "NoKindMatchError";
@@ -52,13 +52,17 @@ class FakeTarget implements Target {
     this.onApply?.(next);
     return { object: next, created: !prev };
   }
-  async delete(m: ResourceMapping, ns: string | undefined, name: string, uid: string | undefined): Promise<boolean> {
+  async delete(m: ResourceMapping, ns: string | undefined, name: string, uid: string | undefined): Promise<DeleteOutcome> {
     const k = this.key(m, ns, name);
     const cur = this.store.get(k);
-    if (!cur) return false;
+    if (!cur) return "absent";
     if (uid && cur.metadata?.uid !== uid) throw Object.assign(new Error("precondition failed"), { statusCode: 409 });
+    if (cur.metadata?.finalizers?.length) {
+      cur.metadata.deletionTimestamp = "now";
+      return "terminating";
+    }
     this.store.delete(k);
-    return true;
+    return "deleted";
   }
 }
 
@@ -181,5 +185,12 @@ describe("pruneObjects", () => {
     expect(res.map((r) => [r.ref.kind, r.action])).toEqual([["Deployment", "pruned"], ["ConfigMap", "pruned"], ["Namespace", "pruned"]]);
     expect(t.store.has("configmaps/demo/c")).toBe(true);
     expect(t.store.has("deployments/demo/web")).toBe(false);
+  });
+
+  it("reports an object held by finalizers as terminating", async () => {
+    const t = new FakeTarget();
+    await applyBundle([{ ...cm("c"), metadata: { name: "c", namespace: "demo", finalizers: ["x/y"] } }], opts(t));
+    const res = await pruneObjects([{ ordinal: 0, group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "demo", name: "c" }], t);
+    expect(res.map((r) => r.action)).toEqual(["terminating"]);
   });
 });

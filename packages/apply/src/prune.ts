@@ -25,17 +25,9 @@ export async function pruneObjects(refs: readonly AppliedRef[], target: Target):
     const label = describeManifest(ref.ordinal, ref.kind, ref.namespace, ref.name);
     const m = mappingOf(ref);
     try {
-      const existed = await target.delete(m, ref.namespace || undefined, ref.name, ref.uid);
-      if (!existed) {
-        out.push({ ref, action: "pruned", message: `${label}: gone` });
-        continue;
-      }
-      const live = await target.get(m, ref.namespace || undefined, ref.name);
-      if (live && (!ref.uid || live.metadata?.uid === ref.uid)) {
-        out.push({ ref, action: "terminating", message: `${label}: waiting for finalizers ${JSON.stringify(live.metadata?.finalizers ?? [])}` });
-      } else {
-        out.push({ ref, action: "pruned", message: `${label}: deleted` });
-      }
+      const outcome = await target.delete(m, ref.namespace || undefined, ref.name, ref.uid);
+      if (outcome === "terminating") out.push({ ref, action: "terminating", message: `${label}: waiting for its finalizers` });
+      else out.push({ ref, action: "pruned", message: outcome === "absent" ? `${label}: already gone` : `${label}: deleted` });
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       // 409 on a UID precondition: the name now belongs to another object, which is not ours to delete.

@@ -35,9 +35,14 @@ export interface Target {
   get(m: ResourceMapping, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   /** Server-side apply with fieldValidation=Strict. */
   apply(m: ResourceMapping, object: KubeObject, opts: ApplyOptions): Promise<ApplyResponse>;
-  /** Delete with a UID precondition; resolves false when the object is already gone. */
-  delete(m: ResourceMapping, namespace: string | undefined, name: string, uid: string | undefined): Promise<boolean>;
+  /**
+   * Delete with a UID precondition: "deleted" when the object is gone,
+   * "terminating" when finalizers hold it, "absent" when it was already gone.
+   */
+  delete(m: ResourceMapping, namespace: string | undefined, name: string, uid: string | undefined): Promise<DeleteOutcome>;
 }
+
+export type DeleteOutcome = "deleted" | "terminating" | "absent";
 
 /** The change set of one manifest or one pruned object. */
 export type Action = "created" | "configured" | "unchanged" | "pruned" | "failed";

@@ -1,0 +1,194 @@
+/**
+ * Wires the agent together: clients for hub and spoke, the caches, the Work
+ * controller, the heartbeat and the ops servers. `runAgent` returns when the
+ * signal aborts and everything it started has stopped.
+ */
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
+import { KubeConfig } from "@kubernetes/client-node";
+import { CLUSTER_ID_PROPERTY, ClusterPropertyResource, type AppliedWork, type ClusterProperty, type KubeObject, type Work } from "@work-api/api";
+import { LastApplied } from "@work-api/apply";
+import { Controller, KubeClient, OpsServer, Registry, RestMapper, UsageError, ensureError, isNotFound, type Logger } from "@work-api/runtime";
+import { AppliedWorkCache } from "./applied-works.js";
+import type { AgentConfig } from "./config.js";
+import { Heartbeat } from "./heartbeat.js";
+import { HubWorkCache } from "./hub.js";
+import { AGENT_LABEL, WORK_ID_LABEL } from "./labels.js";
+import { WorkReconciler } from "./reconciler.js";
+import { SpokeCache } from "./spoke.js";
+import { workChanged } from "./predicates.js";
+
+const USER_AGENT = "work-agent/0.1.0";
+
+function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  if (!kc.getCurrentCluster()) throw new UsageError(`kubeconfig ${path ?? "(default)"} has no current cluster`);
+  return kc;
+}
+
+/** The spoke's own id from its ClusterProperty `cluster.clusterset.k8s.io`, if set. */
+export async function clusterIdOf(spoke: KubeClient): Promise<string | undefined> {
+  try {
+    const p = await spoke.get<ClusterProperty>(ClusterPropertyResource, CLUSTER_ID_PROPERTY);
+    return p.spec?.value || undefined;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Exposes a client's request counts as a Prometheus counter family. */
+function countRequests(registry: Registry, clients: Record<string, KubeClient>): void {
+  const c = registry.counter({ name: "work_agent_kube_requests_total", help: "Requests the agent sent to each API server, by verb.", labelNames: ["cluster", "verb"] });
+  const seen = new Map<string, number>();
+  c.collect = (): void => {
+    for (const [cluster, client] of Object.entries(clients)) {
+      const s = client.stats();
+      for (const verb of ["GET", "LIST", "WATCH", "POST", "PUT", "PATCH", "DELETE"] as const) {
+        const k = `${cluster}/${verb}`;
+        c.inc({ cluster, verb }, s[verb] - (seen.get(k) ?? 0));
+        seen.set(k, s[verb]);
+      }
+    }
+  };
+}
+
+async function startOps(address: string, registry: Registry, log: Logger, what: string, ready?: () => boolean): Promise<OpsServer | undefined> {
+  const server = new OpsServer({ address, registry, logger: log });
+  if (ready) server.addReadyCheck("caches-synced", ready);
+  try {
+    await server.start();
+    return server;
+  } catch (err) {
+    const e = ensureError(err) as Error & { code?: string };
+    if (e.code === "EADDRINUSE" || e.code === "EACCES") {
+      log.error({ address, err: e }, `cannot listen; running without the ${what} endpoint`);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+export interface RunningAgent {
+  clusterName: string;
+  hubNamespace: string;
+  /** Resolves after a clean stop. */
+  done: Promise<void>;
+}
+
+export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSignal): Promise<RunningAgent> {
+  const hubKc = loadKubeConfig(cfg.hubKubeconfig);
+  const hubUrl = hubKc.getCurrentCluster()!.server;
+  const hub = KubeClient.fromKubeConfig(hubKc, { userAgent: USER_AGENT, logger: log });
+  const spoke = KubeClient.fromKubeConfig(loadKubeConfig(cfg.spokeKubeconfig), { userAgent: USER_AGENT, logger: log });
+
+  const clusterName = cfg.clusterName ?? (await clusterIdOf(spoke));
+  if (!clusterName) {
+    throw new UsageError(`cannot tell this cluster's name: pass --cluster-name (or $WORK_AGENT_CLUSTER_NAME), or create the ClusterProperty ${CLUSTER_ID_PROPERTY} on the spoke`);
+  }
+  const hubNamespace = cfg.hubNamespace ?? clusterName;
+  const agentId = createHash("sha256").update(`${hubUrl.replace(/\/+$/, "").toLowerCase()}\n${hubNamespace}`).digest("hex").slice(0, 10);
+  const alog = log.child({ cluster: clusterName, hubNamespace });
+  const registry = new Registry();
+  countRequests(registry, { hub, spoke });
+
+  const works = new HubWorkCache(hub, hubNamespace, cfg.resyncPeriodMs, alog);
+  const appliedWorks = new AppliedWorkCache(spoke, `${AGENT_LABEL}=${agentId}`, alog);
+  const byWorkId = new Map<string, string>();
+  let controller: Controller | undefined;
+  const spokeObjects = new SpokeCache({
+    client: spoke,
+    mapper: new RestMapper(spoke),
+    labelSelector: `${AGENT_LABEL}=${agentId}`,
+    log: alog,
+    onChange: (obj: KubeObject) => {
+      const name = byWorkId.get(obj.metadata?.labels?.[WORK_ID_LABEL] ?? "");
+      if (name) controller?.enqueue(name);
+    },
+  });
+  const reconciler = new WorkReconciler({
+    hubUrl,
+    hubNamespace,
+    agentId,
+    fieldManager: cfg.fieldManager,
+    force: cfg.forceConflicts,
+    works,
+    appliedWorks,
+    spoke: spokeObjects,
+    lastApplied: new LastApplied(),
+    log: alog,
+  });
+  controller = new Controller({
+    name: "work",
+    reconcile: (key, sig) => reconciler.reconcile(key, sig),
+    concurrency: cfg.concurrency,
+    waitFor: [works.informer, appliedWorks.informer],
+    logger: alog,
+    registry,
+    stopTimeoutMs: cfg.shutdownTimeoutMs,
+  });
+  const ctl = controller;
+  works.informer.addEventHandler({
+    onAdd: (w: Work) => {
+      byWorkId.set(reconciler.workId(w.metadata.name!), w.metadata.name!);
+      ctl.enqueue(w.metadata.name!);
+    },
+    onUpdate: (old: Work, w: Work) => {
+      if (workChanged(old, w)) ctl.enqueue(w.metadata.name!);
+    },
+    onDelete: (w: Work) => ctl.enqueue(w.metadata.name!),
+  });
+  appliedWorks.informer.addEventHandler({
+    onAdd: (aw: AppliedWork) => {
+      // AppliedWorks left from Works that no longer exist are cleaned up once caches synced.
+      if (aw.spec.workNamespace === hubNamespace) ctl.enqueue(aw.spec.workName);
+    },
+    onUpdate: () => undefined,
+    onDelete: (aw: AppliedWork) => {
+      if (aw.spec.workNamespace === hubNamespace) ctl.enqueue(aw.spec.workName);
+    },
+  });
+
+  const heartbeat = new Heartbeat({ hub, spoke, namespace: hubNamespace, holder: `${hostname()}/${process.pid}`, leaseDurationMs: cfg.leaseDurationMs, log: alog });
+  let started = false;
+  const ready = (): boolean => started && works.informer.hasSynced() && appliedWorks.informer.hasSynced();
+  const health = await startOps(cfg.healthAddr, registry, alog, "health", ready);
+  const metrics = cfg.metricsAddr === cfg.healthAddr ? undefined : await startOps(cfg.metricsAddr, registry, alog, "metrics");
+
+  works.informer.start();
+  appliedWorks.informer.start();
+  heartbeat.start();
+  alog.info({ hubUrl, agentId, concurrency: cfg.concurrency, fieldManager: cfg.fieldManager, force: cfg.forceConflicts }, "work agent starting");
+
+  const stopAll = async (): Promise<void> => {
+    alog.info("work agent stopping");
+    await controller?.stop();
+    await heartbeat.stop();
+    await Promise.all([works.informer.stop(), appliedWorks.informer.stop(), spokeObjects.stop()]);
+    await Promise.all([health?.stop(), metrics?.stop()]);
+    hub.close();
+    spoke.close();
+    alog.info("work agent stopped");
+  };
+  try {
+    await controller.start(signal);
+  } catch (err) {
+    await stopAll();
+    if (signal.aborted) return { clusterName, hubNamespace, done: Promise.resolve() };
+    throw err;
+  }
+  started = true;
+  alog.info("work agent running");
+  const done = new Promise<void>((resolve) => {
+    const finish = (): void => void stopAll().then(resolve, (err: unknown) => {
+      alog.error({ err: ensureError(err) }, "error while stopping");
+      resolve();
+    });
+    if (signal.aborted) finish();
+    else signal.addEventListener("abort", finish, { once: true });
+  });
+  return { clusterName, hubNamespace, done };
+}

@@ -1,0 +1,209 @@
+/**
+ * Running real `work-agent` processes in e2e tests: least-privilege hub
+ * credentials minted with TokenRequest (never the hub admin), a free metrics
+ * port, logs kept for failure messages, and a clean stop.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { KubeConfig, RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
+import { clients, isNotFound, waitFor } from "./env.js";
+
+const REPO = resolve(import.meta.dirname, "../..");
+export const AGENT_BIN = join(REPO, "agent/bin/work-agent.js");
+
+/** What an agent needs on the hub, in its own namespace only. */
+export const AGENT_HUB_RULES: V1PolicyRule[] = [
+  { apiGroups: ["multicluster.x-k8s.io"], resources: ["works"], verbs: ["get", "list", "watch", "update", "patch"] },
+  { apiGroups: ["multicluster.x-k8s.io"], resources: ["works/status", "works/finalizers"], verbs: ["get", "update", "patch"] },
+  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
+  { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch", "update"] },
+];
+
+function isConflict(err: unknown): boolean {
+  return (err as { code?: number })?.code === 409;
+}
+
+async function createOrIgnore(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+  }
+}
+
+/** Writes a kubeconfig for `server`/`ca` with a bearer token and returns its path. */
+export function writeTokenKubeconfig(dir: string, file: string, server: string, caData: string | undefined, token: string, namespace: string): string {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: "c", server, caData, skipTLSVerify: false }],
+    users: [{ name: "u", token }],
+    contexts: [{ name: "ctx", cluster: "c", user: "u", namespace }],
+    currentContext: "ctx",
+  });
+  const path = join(dir, file);
+  writeFileSync(path, kc.exportConfig(), { mode: 0o600 });
+  return path;
+}
+
+/**
+ * A ServiceAccount `agent` in `namespace` on the hub with exactly the agent's
+ * Role there, and a kubeconfig for it from a bound token (1 h).
+ */
+export async function mintAgentKubeconfig(hubKubeconfig: string, namespace: string, rules: V1PolicyRule[] = AGENT_HUB_RULES): Promise<string> {
+  const hub = clients(hubKubeconfig);
+  const rbac = hub.kc.makeApiClient(RbacAuthorizationV1Api);
+  await createOrIgnore(() => hub.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: "agent" } } }));
+  await createOrIgnore(() => rbac.createNamespacedRole({ namespace, body: { metadata: { name: "agent" }, rules } }));
+  await createOrIgnore(() =>
+    rbac.createNamespacedRoleBinding({
+      namespace,
+      body: { metadata: { name: "agent" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "agent" }, subjects: [{ kind: "ServiceAccount", name: "agent", namespace }] },
+    }),
+  );
+  const tr = await hub.core.createNamespacedServiceAccountToken({ name: "agent", namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const cluster = hub.kc.getCurrentCluster()!;
+  const dir = mkdtempSync(join(tmpdir(), "agent-creds-"));
+  return writeTokenKubeconfig(dir, "hub.kubeconfig", cluster.server, cluster.caData, tr.status!.token, namespace);
+}
+
+/** A ServiceAccount on a spoke bound to a ClusterRole with `rules`; returns its kubeconfig. */
+export async function mintSpokeKubeconfig(spokeKubeconfig: string, name: string, rules: V1PolicyRule[]): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const spoke = clients(spokeKubeconfig);
+  const rbac = spoke.kc.makeApiClient(RbacAuthorizationV1Api);
+  const ns = "default";
+  await createOrIgnore(() => spoke.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name } } }));
+  await createOrIgnore(() => rbac.createClusterRole({ body: { metadata: { name }, rules } }));
+  await createOrIgnore(() =>
+    rbac.createClusterRoleBinding({ body: { metadata: { name }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name }, subjects: [{ kind: "ServiceAccount", name, namespace: ns }] } }),
+  );
+  const tr = await spoke.core.createNamespacedServiceAccountToken({ name, namespace: ns, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const cluster = spoke.kc.getCurrentCluster()!;
+  const dir = mkdtempSync(join(tmpdir(), "spoke-creds-"));
+  const path = writeTokenKubeconfig(dir, "spoke.kubeconfig", cluster.server, cluster.caData, tr.status!.token, ns);
+  const cleanup = async (): Promise<void> => {
+    for (const del of [() => rbac.deleteClusterRoleBinding({ name }), () => rbac.deleteClusterRole({ name }), () => spoke.core.deleteNamespacedServiceAccount({ name, namespace: ns })]) {
+      try {
+        await del();
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+  };
+  return { path, cleanup };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export interface AgentProcess {
+  proc: ChildProcess;
+  metricsPort: number;
+  healthPort: number;
+  /** Everything the agent printed so far. */
+  output(): string;
+  /** Prometheus samples: `name{labels}` -> value. */
+  metrics(): Promise<Map<string, number>>;
+  /** SIGTERM (default) and wait for exit; resolves to the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartAgentOptions {
+  hubKubeconfig: string;
+  spokeKubeconfig: string;
+  clusterName?: string;
+  hubNamespace?: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+const running = new Set<AgentProcess>();
+process.on("exit", () => {
+  for (const a of running) a.proc.kill("SIGKILL");
+});
+
+/** Starts `work-agent` and waits until /readyz answers 200. */
+export async function startAgent(o: StartAgentOptions): Promise<AgentProcess> {
+  const metricsPort = await freePort();
+  const healthPort = await freePort();
+  const args = [
+    AGENT_BIN,
+    "--hub-kubeconfig", o.hubKubeconfig,
+    "--spoke-kubeconfig", o.spokeKubeconfig,
+    "--metrics-addr", `127.0.0.1:${metricsPort}`,
+    "--health-addr", `127.0.0.1:${healthPort}`,
+    "--log-level", "debug",
+    ...(o.clusterName ? ["--cluster-name", o.clusterName] : []),
+    ...(o.hubNamespace ? ["--hub-namespace", o.hubNamespace] : []),
+    ...(o.args ?? []),
+  ];
+  const proc = spawn(process.execPath, args, { env: { ...process.env, ...o.env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+  const agent: AgentProcess = {
+    proc,
+    metricsPort,
+    healthPort,
+    output: () => out,
+    metrics: async () => parseMetrics(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()),
+    stop: async (signal: NodeJS.Signals = "SIGTERM") => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const code = await exited;
+      running.delete(agent);
+      return code;
+    },
+  };
+  running.add(agent);
+  try {
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`work-agent exited with ${proc.exitCode}:\n${out.slice(-4000)}`);
+        try {
+          return (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 30_000, message: "work-agent /readyz" },
+    );
+  } catch (err) {
+    await agent.stop("SIGKILL");
+    throw new Error(`work-agent did not become ready: ${(err as Error).message}\n${out.slice(-4000)}`);
+  }
+  return agent;
+}
+
+export function parseMetrics(text: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (!line || line.startsWith("#")) continue;
+    const i = line.lastIndexOf(" ");
+    m.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return m;
+}
+
+/** Sum of every sample of `name` whose labels include all of `labels`. */
+export function sumMetric(samples: Map<string, number>, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const [k, v] of samples) {
+    const brace = k.indexOf("{");
+    const n = brace < 0 ? k : k.slice(0, brace);
+    if (n !== name) continue;
+    const ls = brace < 0 ? "" : k.slice(brace);
+    if (Object.entries(labels).every(([lk, lv]) => ls.includes(`${lk}="${lv}"`))) total += v;
+  }
+  return total;
+}
