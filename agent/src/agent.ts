@@ -92,8 +92,10 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   const hubNamespace = cfg.hubNamespace ?? clusterName;
   const agentId = createHash("sha256").update(`${hubUrl.replace(/\/+$/, "").toLowerCase()}\n${hubNamespace}`).digest("hex").slice(0, 10);
   const alog = log.child({ cluster: clusterName, hubNamespace });
+  // The heartbeat has a client of its own so its Lease renewals are counted apart from Work traffic.
+  const hubLease = KubeClient.fromKubeConfig(hubKc, { userAgent: USER_AGENT, logger: log });
   const registry = new Registry();
-  countRequests(registry, { hub, spoke });
+  countRequests(registry, { hub, spoke, "hub-lease": hubLease });
 
   const works = new HubWorkCache(hub, hubNamespace, cfg.resyncPeriodMs, alog);
   const appliedWorks = new AppliedWorkCache(spoke, `${AGENT_LABEL}=${agentId}`, alog);
@@ -152,7 +154,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     },
   });
 
-  const heartbeat = new Heartbeat({ hub, spoke, namespace: hubNamespace, holder: `${hostname()}/${process.pid}`, leaseDurationMs: cfg.leaseDurationMs, log: alog });
+  const heartbeat = new Heartbeat({ hub: hubLease, spoke, namespace: hubNamespace, holder: `${hostname()}/${process.pid}`, leaseDurationMs: cfg.leaseDurationMs, log: alog });
   let started = false;
   const ready = (): boolean => started && works.informer.hasSynced() && appliedWorks.informer.hasSynced();
   const health = await startOps(cfg.healthAddr, registry, alog, "health", ready);
@@ -170,6 +172,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     await Promise.all([works.informer.stop(), appliedWorks.informer.stop(), spokeObjects.stop()]);
     await Promise.all([health?.stop(), metrics?.stop()]);
     hub.close();
+    hubLease.close();
     spoke.close();
     alog.info("work agent stopped");
   };

@@ -121,7 +121,7 @@ describe("work-agent applying a Work", () => {
     await new Promise((r) => setTimeout(r, 5000));
     const after = await agent.metrics();
     const writes = (m: Map<string, number>, c: string) => ["POST", "PUT", "PATCH", "DELETE"].reduce((s, verb) => s + sumMetric(m, "work_agent_kube_requests_total", { cluster: c, verb }), 0);
-    const reconciles = sumMetric(after, "controller_reconcile_total", { controller: "work" }) - sumMetric(before, "controller_reconcile_total", { controller: "work" });
+    const reconciles = sumMetric(after, "controller_runtime_reconcile_total", { controller: "work" }) - sumMetric(before, "controller_runtime_reconcile_total", { controller: "work" });
     expect(reconciles).toBeGreaterThanOrEqual(4); // two Works, resync every 2 s, 5 s window
     expect(writes(after, "hub") - writes(before, "hub")).toBe(0);
     expect(writes(after, "spoke") - writes(before, "spoke")).toBe(0);

@@ -50,7 +50,7 @@ describe("work-agent with bad manifests", () => {
     }, { timeoutMs: 60_000, message: "status of every manifest" });
     bad.forEach((b, i) => {
       const c = condition(manifestCondition(work, i + 1)?.conditions, "Applied");
-      expect(c, b.why).toMatchObject({ status: "False", reason: b.reason });
+      expect(c, `${b.why}: ${JSON.stringify(c)}`).toMatchObject({ status: "False", reason: b.reason });
       expect(c?.message, b.why).toMatch(b.msg);
     });
     expect(condition(manifestCondition(work, 0)?.conditions, "Applied")?.status).toBe("True");
@@ -63,7 +63,7 @@ describe("work-agent with bad manifests", () => {
   });
 
   it("keeps running and retries the failing Work with backoff", async () => {
-    const errors = async () => sumMetric(await agent.metrics(), "controller_reconcile_total", { controller: "work", result: "error" });
+    const errors = async () => sumMetric(await agent.metrics(), "controller_runtime_reconcile_total", { controller: "work", result: "error" });
     const first = await errors();
     await waitFor(async () => (await errors()) > first + 1, { timeoutMs: 30_000, message: "retries" });
     expect(agent.proc.exitCode).toBeNull();

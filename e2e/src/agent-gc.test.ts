@@ -3,6 +3,7 @@
  * finalizing objects, and the KEP recovery path through the spoke's garbage
  * collector.
  */
+import { PatchStrategy } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppliedWork } from "@work-api/api";
 import { apply, clients, getOrUndefined, hubKubeconfig, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
@@ -102,7 +103,7 @@ describe("work-agent garbage collection", () => {
     // Remove the Work without an agent: drop the finalizer as an admin would.
     await hub.objects.patch(
       { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "recovery", namespace: cluster, finalizers: [] } },
-      undefined, undefined, "e2e", undefined, "application/merge-patch+json" as never,
+      undefined, undefined, "e2e", undefined, PatchStrategy.MergePatch,
     );
     await hub.objects.delete({ apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "recovery", namespace: cluster } });
     agent = await startAgent({ hubKubeconfig: creds, spokeKubeconfig: spokeKubeconfig(1), clusterName: cluster });

@@ -29,9 +29,15 @@ export function httpStatus(err: unknown): number | undefined {
 
 export function failureFromError(err: unknown, label: string): Failure {
   const error = err instanceof Error ? err : new Error(String(err));
-  const cause = error.message;
+  // The API's own Status message, without the client's "(Kind/ns/name)" suffix: the label already names the object.
+  const status = (err as { status?: { message?: unknown } } | null)?.status;
+  const cause = typeof status?.message === "string" && status.message !== "" ? status.message : error.message;
   if (error.name === "NoKindMatchError") {
     return { reason: ApplyFailureReason.KindNotFound, message: `${label}: ${error.message} (is its CRD installed on this cluster?)`, error };
+  }
+  // Server-side apply reports a field unknown to the schema as a 500 "failed to create typed patch object".
+  if (/field not declared in schema|failed to create typed patch object/.test(cause)) {
+    return { reason: ApplyFailureReason.ManifestRejected, message: `${label}: rejected by the API server: ${cause}`, error };
   }
   switch (httpStatus(err)) {
     case 400:
