@@ -125,6 +125,8 @@ export interface StartAgentOptions {
   hubNamespace?: string;
   args?: string[];
   env?: Record<string, string>;
+  /** Wait for /readyz (default true); false waits only for the "work agent running" log line. */
+  readyz?: boolean;
 }
 
 const running = new Set<AgentProcess>();
@@ -170,6 +172,7 @@ export async function startAgent(o: StartAgentOptions): Promise<AgentProcess> {
     await waitFor(
       async () => {
         if (proc.exitCode !== null) throw new Error(`work-agent exited with ${proc.exitCode}:\n${out.slice(-4000)}`);
+        if (o.readyz === false) return out.includes("work agent running");
         try {
           return (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200;
         } catch {
