@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: help install go-binaries build lint typecheck test test-unit test-e2e demo bench clean
+.PHONY: help install go-binaries build lint typecheck test test-unit test-e2e demo bench bench-startup clean
 
 help:
 	@echo "make demo   - build everything, start hub + 2 spokes, run controller and agents, apply a sample Work"
@@ -46,6 +46,10 @@ demo: build
 
 bench: build
 	npx tsx bench/run.ts
+
+# Cold/warm start-up of hub + 2 spokes; rewrites its section of docs/benchmarks.md.
+bench-startup: build
+	npx tsx bench/startup.ts
 
 clean:
 	npx tsc -b --clean

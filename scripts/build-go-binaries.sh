@@ -4,7 +4,18 @@
 # packages/localplane/go, and caches them outside the clone keyed by release
 # and by a hash of the wrapper module. A second run with the same key is a no-op.
 #
-# Prints the bin directory on stdout (last line).
+# Layout under $cache/bin:
+#   kube-<version>-<hash>/kube            the multi-call binary
+#   etcd-<version>-<hash>/etcd
+#   set-kube-<v>-etcd-<v>-<hash>/         symlinks kube, kube-apiserver,
+#                                         kube-controller-manager, etcd +
+#                                         versions.json (one dir per pair, so
+#                                         clones pinned to other releases
+#                                         never overwrite each other)
+#   current -> set-...                    the set this clone built last (the
+#                                         localplane library's default)
+#
+# Prints the bin directory (the per-version set dir) on stdout (last line).
 # Env: WORK_API_CACHE  cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/work-api-ts)
 set -euo pipefail
 
@@ -12,12 +23,23 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 gosrc="$root/packages/localplane/go"
 cache="${WORK_API_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/work-api-ts}"
 
-kube_version="$(awk '$1=="k8s.io/kubernetes"{print $2}' "$gosrc/kube/go.mod" | head -1)"
-etcd_version="$(awk '$1=="go.etcd.io/etcd/server/v3"{print $2}' "$gosrc/etcd/go.mod" | head -1)"
+# Version of a required module in a go.mod, in a require block or a one-line require.
+modver() {
+  awk -v m="$2" '{ for (i = 1; i < NF; i++) if ($i == m) { print $(i + 1); exit } }' "$1/go.mod"
+}
+kube_version="$(modver "$gosrc/kube" k8s.io/kubernetes)"
+etcd_version="$(modver "$gosrc/etcd" go.etcd.io/etcd/server/v3)"
+if [ -z "$kube_version" ] || [ -z "$etcd_version" ]; then
+  echo "cannot read the pinned versions from $gosrc/{kube,etcd}/go.mod" >&2
+  exit 1
+fi
 
 key() { cat "$1/go.mod" "$1/go.sum" "$1/main.go" | sha256sum | cut -c1-10; }
-kube_dir="$cache/bin/kube-$kube_version-$(key "$gosrc/kube")"
-etcd_dir="$cache/bin/etcd-$etcd_version-$(key "$gosrc/etcd")"
+kube_key="$(key "$gosrc/kube")"
+etcd_key="$(key "$gosrc/etcd")"
+kube_dir="$cache/bin/kube-$kube_version-$kube_key"
+etcd_dir="$cache/bin/etcd-$etcd_version-$etcd_key"
+set_dir="$cache/bin/set-kube-$kube_version-etcd-$etcd_version-$(printf '%s%s' "$kube_key" "$etcd_key" | sha256sum | cut -c1-8)"
 
 export GOTOOLCHAIN=local GOFLAGS="-buildvcs=false -trimpath"
 
@@ -32,7 +54,6 @@ if [ ! -x "$kube_dir/kube" ]; then
   done
   tmp="$kube_dir.tmp.$$"; mkdir -p "$tmp"
   (cd "$gosrc/kube" && go build -ldflags "$ld" -o "$tmp/kube" .)
-  ln -sf kube "$tmp/kube-apiserver"; ln -sf kube "$tmp/kube-controller-manager"
   rm -rf "$kube_dir"; mv "$tmp" "$kube_dir"
 fi
 
@@ -43,11 +64,20 @@ if [ ! -x "$etcd_dir/etcd" ]; then
   rm -rf "$etcd_dir"; mv "$tmp" "$etcd_dir"
 fi
 
-bin="$cache/bin/current"
-mkdir -p "$bin"
-ln -sfn "$kube_dir/kube" "$bin/kube"
-ln -sfn "$kube_dir/kube" "$bin/kube-apiserver"
-ln -sfn "$kube_dir/kube" "$bin/kube-controller-manager"
-ln -sfn "$etcd_dir/etcd" "$bin/etcd"
-printf '{"kubernetes":"%s","etcd":"%s"}\n' "$kube_version" "$etcd_version" > "$bin/versions.json"
-echo "$bin"
+# The set dir is written atomically (temp dir + rename) so a concurrent reader
+# never sees half of it.
+if [ ! -x "$set_dir/etcd" ] || [ ! -x "$set_dir/kube" ] || [ ! -f "$set_dir/versions.json" ]; then
+  tmp="$set_dir.tmp.$$"; mkdir -p "$tmp"
+  ln -sfn "$kube_dir/kube" "$tmp/kube"
+  ln -sfn "$kube_dir/kube" "$tmp/kube-apiserver"
+  ln -sfn "$kube_dir/kube" "$tmp/kube-controller-manager"
+  ln -sfn "$etcd_dir/etcd" "$tmp/etcd"
+  printf '{"kubernetes":"%s","etcd":"%s"}\n' "$kube_version" "$etcd_version" > "$tmp/versions.json"
+  rm -rf "$set_dir"; mv "$tmp" "$set_dir"
+fi
+
+# `current` used to be a real directory; it is now a symlink to the set.
+current="$cache/bin/current"
+if [ -d "$current" ] && [ ! -L "$current" ]; then rm -rf "$current"; fi
+ln -sfn "$(basename "$set_dir")" "$current.tmp.$$" && mv -T "$current.tmp.$$" "$current"
+echo "$set_dir"

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import {
+  CLUSTER_MANAGER_LABEL,
+  ClusterProfileResource,
+  PlacementDecisionResource,
+  WorkPlacementResource,
+  WorkResource,
+  findCondition,
+  type ClusterProfile,
+  type PlacementDecision,
+  type Work,
+  type WorkPlacement,
+} from "@work-api/api";
+import { noopLogger } from "@work-api/runtime";
+import { FakeApi } from "./fake-api.js";
+import { PLACEMENT_FINALIZER, clusterLabels } from "./names.js";
+import { PlacementReconciler } from "./placement-controller.js";
+import { Core } from "./ports.js";
+
+const INV = "fleet";
+
+function setup() {
+  const api = new FakeApi();
+  const rec = new PlacementReconciler({
+    inventoryNamespace: INV,
+    clusterManager: "work-api",
+    placements: api.cache<WorkPlacement>(WorkPlacementResource),
+    profiles: api.cache<ClusterProfile>(ClusterProfileResource),
+    decisions: api.cache<PlacementDecision>(PlacementDecisionResource),
+    works: api.cache<Work>(WorkResource),
+    namespaces: api.cache(Core.Namespace),
+    api,
+    events: api,
+    log: noopLogger,
+  });
+  const cluster = (name: string, labels: Record<string, string>) => {
+    api.seed(ClusterProfileResource, { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "ClusterProfile", metadata: { name, namespace: INV, labels: { [CLUSTER_MANAGER_LABEL]: "work-api", ...labels } }, spec: { clusterManager: { name: "work-api" } } });
+    api.seed(Core.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: clusterLabels(name, INV) } });
+  };
+  const placement = (spec: Partial<WorkPlacement["spec"]>) =>
+    api.seed<WorkPlacement>(WorkPlacementResource, {
+      apiVersion: "multicluster.x-k8s.io/v1alpha1",
+      kind: "WorkPlacement",
+      metadata: { name: "web", namespace: INV },
+      spec: { workTemplate: { spec: { workload: { manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm", namespace: "default" } }] } } }, ...spec },
+    });
+  const get = () => api.read<WorkPlacement>(WorkPlacementResource, INV, "web")!;
+  return { api, rec, cluster, placement, get };
+}
+
+describe("placement controller", () => {
+  it("creates Works in selected clusters, follows label changes, and reports status", async () => {
+    const { api, rec, cluster, placement, get } = setup();
+    cluster("a", { env: "prod" });
+    cluster("b", { env: "prod" });
+    cluster("c", { env: "dev" });
+    placement({ clusterSelector: { matchLabels: { env: "prod" } } });
+    await rec.reconcile(`${INV}/web`);
+    expect(get().metadata.finalizers).toContain(PLACEMENT_FINALIZER);
+    expect(api.read(WorkResource, "a", "web")).toBeDefined();
+    expect(api.read(WorkResource, "b", "web")).toBeDefined();
+    expect(api.read(WorkResource, "c", "web")).toBeUndefined();
+    expect(get().status).toMatchObject({ selectedClusters: 2, appliedClusters: 0, pendingClusters: 0 });
+    expect(findCondition(get().status?.conditions, "Progressing")?.status).toBe("True");
+
+    // b leaves the selection: its Work is deleted.
+    const b = api.read<ClusterProfile>(ClusterProfileResource, INV, "b")!;
+    await api.update(ClusterProfileResource, { ...b, metadata: { ...b.metadata, labels: { ...b.metadata.labels, env: "dev" } } });
+    await rec.reconcile(`${INV}/web`);
+    expect(api.read(WorkResource, "b", "web")).toBeUndefined();
+    expect(get().status?.selectedClusters).toBe(1);
+  });
+
+  it("does not overwrite a Work it did not create", async () => {
+    const { api, rec, cluster, placement, get } = setup();
+    cluster("a", {});
+    api.seed<Work>(WorkResource, { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "web", namespace: "a" }, spec: { workload: { manifests: [] } } });
+    placement({ clusterSelector: {} });
+    await rec.reconcile(`${INV}/web`);
+    expect(api.read<Work>(WorkResource, "a", "web")!.spec.workload?.manifests).toEqual([]);
+    expect(get().status?.failures).toEqual([expect.objectContaining({ clusterName: "a", reason: "WorkConflict" })]);
+  });
+
+  it("deletes its Works when it is deleted, then lets go", async () => {
+    const { api, rec, cluster, placement } = setup();
+    cluster("a", {});
+    placement({ clusterSelector: {} });
+    await rec.reconcile(`${INV}/web`);
+    await api.delete(WorkPlacementResource, INV, "web");
+    await rec.reconcile(`${INV}/web`);
+    expect(api.read(WorkResource, "a", "web")).toBeUndefined();
+    expect(api.read(WorkPlacementResource, INV, "web")).toBeUndefined();
+  });
+});

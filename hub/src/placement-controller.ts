@@ -1,0 +1,180 @@
+/**
+ * Placement: keeps one Work per selected cluster for each WorkPlacement
+ * (placement-plan.ts decides what to write), deletes its Works in clusters it
+ * no longer selects, and reports a summary in its status. Works live in other
+ * namespaces than their placement, so instead of owner references they carry
+ * the placement's labels, and the hub's finalizer on the placement deletes
+ * them when it goes.
+ */
+import {
+  PLACEMENT_NAME_LABEL,
+  WorkPlacementResource,
+  WorkResource,
+  type ClusterProfile,
+  type KubeObject,
+  type PlacementDecision,
+  type Work,
+  type WorkPlacement,
+} from "@work-api/api";
+import { isAlreadyExists, isConflict, isForbidden, isNotFound, type Logger } from "@work-api/runtime";
+import { PLACEMENT_FINALIZER, clusterNamespace, namespaceIsFor } from "./names.js";
+import { ownedBy, planPlacement } from "./placement-plan.js";
+import { systemClock, type Api, type Cache, type Clock, type EventSink, type Result } from "./ports.js";
+import { isOurs } from "./registration.js";
+import { selectClusters } from "./selection.js";
+
+export interface PlacementOptions {
+  inventoryNamespace: string;
+  clusterManager: string;
+  placements: Cache<WorkPlacement>;
+  profiles: Cache<ClusterProfile>;
+  decisions: Cache<PlacementDecision>;
+  /** Works carrying a placement label, all namespaces. */
+  works: Cache<Work>;
+  namespaces: Cache<KubeObject>;
+  api: Api;
+  events: EventSink;
+  log: Logger;
+  clock?: Clock;
+}
+
+/** Thrown after the status is written when some writes failed, so the controller retries with backoff. */
+export class PlacementWriteError extends Error {
+  override readonly name = "PlacementWriteError";
+}
+
+/** A Work of the placement's name exists in a cluster and belongs to someone else. */
+class WorkConflictError extends Error {
+  override readonly name = "WorkConflictError";
+}
+
+type WriteError = { reason: string; message: string };
+
+export class PlacementReconciler {
+  private readonly clock: Clock;
+  /** Last write failures by placement key, then cluster (reported until a write succeeds). */
+  private readonly writeErrors = new Map<string, Map<string, WriteError>>();
+
+  constructor(private readonly o: PlacementOptions) {
+    this.clock = o.clock ?? systemClock;
+  }
+
+  /** `key` is "namespace/name" of a WorkPlacement. */
+  async reconcile(key: string): Promise<Result> {
+    const [ns, name] = key.split("/") as [string, string];
+    const p = this.o.placements.get(ns, name);
+    if (!p) {
+      this.writeErrors.delete(key);
+      return {};
+    }
+    if (p.metadata.deletionTimestamp) return this.finalize(key, p);
+    let current = p;
+    if (!(p.metadata.finalizers ?? []).includes(PLACEMENT_FINALIZER)) {
+      current = await this.o.api.update(WorkPlacementResource, { ...p, metadata: { ...p.metadata, finalizers: [...(p.metadata.finalizers ?? []), PLACEMENT_FINALIZER] } });
+    }
+
+    const profiles = this.o.profiles.list(ns).filter((x) => isOurs(x, this.o.clusterManager));
+    const selection = selectClusters(current, profiles, this.o.decisions.list(ns));
+    const works = this.o.works.list().filter((w) => ownedBy(w, current));
+    const namespaceReady = (cluster: string): boolean => {
+      const n = this.o.namespaces.get(undefined, clusterNamespace(cluster));
+      return n !== undefined && !n.metadata?.deletionTimestamp && namespaceIsFor(n, cluster, ns);
+    };
+    const errors = this.writeErrors.get(key) ?? new Map<string, WriteError>();
+    const nowIso = new Date(this.clock.now()).toISOString();
+    const plan = planPlacement({ placement: current, selection, works, namespaceReady, writeErrors: errors, now: nowIso });
+
+    const created: string[] = [];
+    const updated: string[] = [];
+    const deleted: string[] = [];
+    const byNs = new Map(works.map((w) => [w.metadata.namespace!, w]));
+    for (const w of plan.create) {
+      const cluster = this.clusterOf(w, selection.clusters);
+      await this.write(errors, cluster, async () => {
+        try {
+          await this.o.api.create(WorkResource, w);
+          created.push(cluster);
+        } catch (err) {
+          if (!isAlreadyExists(err)) throw err;
+          const live = await this.o.api.get<Work>(WorkResource, w.metadata.namespace, w.metadata.name!);
+          if (live && !ownedBy(live, current)) {
+            throw new WorkConflictError(`Work ${w.metadata.namespace}/${w.metadata.name} exists and was not created by this placement; it is left alone`);
+          }
+        }
+      });
+    }
+    for (const w of plan.update) {
+      const cluster = this.clusterOf(w, selection.clusters);
+      const live = byNs.get(w.metadata.namespace!);
+      if (!live) continue;
+      await this.write(errors, cluster, async () => {
+        await this.o.api.update(WorkResource, { ...live, metadata: { ...live.metadata, labels: w.metadata.labels, annotations: w.metadata.annotations }, spec: w.spec });
+        updated.push(cluster);
+      });
+    }
+    for (const w of plan.delete) {
+      await this.o.api.delete(WorkResource, w.metadata.namespace, w.metadata.name!, { propagationPolicy: "Background", uid: w.metadata.uid });
+      deleted.push(w.metadata.namespace!);
+    }
+    for (const c of errors.keys()) if (!selection.clusters.includes(c)) errors.delete(c);
+    if (errors.size > 0) this.writeErrors.set(key, errors);
+    else this.writeErrors.delete(key);
+
+    if (created.length > 0) this.o.events.event(current, "Normal", "WorksCreated", `Created Work ${name} in ${created.length} cluster(s): ${list(created)}`);
+    if (updated.length > 0) this.o.events.event(current, "Normal", "WorksUpdated", `Updated Work ${name} in ${updated.length} cluster(s): ${list(updated)}`);
+    if (deleted.length > 0) this.o.events.event(current, "Normal", "WorksDeleted", `Deleted Work ${name} from ${deleted.length} deselected cluster(s): ${list(deleted)}`);
+
+    // The status after this round's writes (their failures included).
+    const final = planPlacement({ placement: current, selection, works, namespaceReady, writeErrors: errors, now: nowIso });
+    if (final.statusChanged) {
+      try {
+        await this.o.api.updateStatus(WorkPlacementResource, { ...current, status: final.status });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    const retryable = [...errors.values()].filter((e) => e.reason !== "WorkConflict");
+    if (retryable.length > 0) throw new PlacementWriteError(`${retryable.length} Work write(s) failed: ${retryable.map((e) => e.message).join("; ")}`);
+    // Clusters waiting for their namespace are picked up by namespace events; poll slowly as a safety net.
+    return final.status.pendingClusters ? { requeueAfter: 30_000 } : {};
+  }
+
+  private clusterOf(w: Work, clusters: readonly string[]): string {
+    return clusters.find((c) => clusterNamespace(c) === w.metadata.namespace) ?? w.metadata.namespace!;
+  }
+
+  private async write(errors: Map<string, WriteError>, cluster: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+      errors.delete(cluster);
+    } catch (err) {
+      if (isConflict(err)) return; // stale cache: the Work's own event brings us back
+      const reason = err instanceof WorkConflictError ? "WorkConflict" : isForbidden(err) ? "Forbidden" : isNotFound(err) ? "NamespaceNotFound" : "WriteFailed";
+      errors.set(cluster, { reason, message: err instanceof Error ? err.message : String(err) });
+      this.o.log.warn({ cluster, err }, "Cannot write a placement's Work");
+    }
+  }
+
+  private async finalize(key: string, p: WorkPlacement): Promise<Result> {
+    this.writeErrors.delete(key);
+    if (!(p.metadata.finalizers ?? []).includes(PLACEMENT_FINALIZER)) return {};
+    // The cache may miss a Work created moments ago: list from the API server.
+    const all = await this.o.api.list<Work>(WorkResource, undefined, `${PLACEMENT_NAME_LABEL}=${p.metadata.name}`);
+    const mine = all.filter((w) => ownedBy(w, p));
+    for (const w of mine) {
+      if (!w.metadata.deletionTimestamp) await this.o.api.delete(WorkResource, w.metadata.namespace, w.metadata.name!, { propagationPolicy: "Background", uid: w.metadata.uid });
+    }
+    if (mine.length > 0) this.o.events.event(p, "Normal", "WorksDeleted", `Deleting Work ${p.metadata.name} from ${mine.length} cluster(s): ${list(mine.map((w) => w.metadata.namespace!))}`);
+    try {
+      await this.o.api.update(WorkPlacementResource, { ...p, metadata: { ...p.metadata, finalizers: (p.metadata.finalizers ?? []).filter((f) => f !== PLACEMENT_FINALIZER) } });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    return {};
+  }
+}
+
+function list(names: readonly string[], max = 10): string {
+  const sorted = [...names].sort();
+  return sorted.length > max ? `${sorted.slice(0, max).join(", ")} and ${sorted.length - max} more` : sorted.join(", ");
+}

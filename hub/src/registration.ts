@@ -1,0 +1,177 @@
+/**
+ * Registration: for each ClusterProfile of this hub's cluster manager, a hub
+ * namespace for the cluster, its agent's ServiceAccount and the Role and
+ * RoleBinding that confine the agent to that namespace. The hub's finalizer
+ * on the profile makes removal (removal.ts) run before the profile goes.
+ *
+ * Level-based: every reconcile compares the cached objects with the desired
+ * ones and writes only what differs (drift is reverted). A namespace that
+ * exists but was not made by this hub for this cluster is never adopted.
+ */
+import {
+  CLUSTERSET_LABEL,
+  CLUSTERSET_PROPERTY,
+  CLUSTER_MANAGER_LABEL,
+  ClusterProfileResource,
+  conditionsEquivalent,
+  findCondition,
+  setCondition,
+  type ClusterProfile,
+  type DesiredCondition,
+  type KubeObject,
+} from "@work-api/api";
+import { isAlreadyExists, isNotFound, type Logger } from "@work-api/runtime";
+import { CLUSTER_FINALIZER, WORK_NAMESPACE_READY, namespaceIsFor } from "./names.js";
+import { Core, type Api, type Cache, type Clock, type EventSink, type Result } from "./ports.js";
+import {
+  desiredNamespace,
+  desiredRole,
+  desiredRoleBinding,
+  desiredServiceAccount,
+  hasLabels,
+  roleBindingDrift,
+  roleDrift,
+  withLabels,
+  type ClusterIdentity,
+  type Role,
+  type RoleBinding,
+} from "./rbac.js";
+import type { Removal } from "./removal.js";
+
+export interface RegistrationOptions {
+  inventoryNamespace: string;
+  clusterManager: string;
+  profiles: Cache<ClusterProfile>;
+  namespaces: Cache<KubeObject>;
+  serviceAccounts: Cache<KubeObject>;
+  roles: Cache<Role>;
+  roleBindings: Cache<RoleBinding>;
+  api: Api;
+  events: EventSink;
+  removal: Removal;
+  log: Logger;
+  clock?: Clock;
+}
+
+/** True when the profile is one this hub manages (by the cluster-manager label). */
+export function isOurs(p: ClusterProfile, clusterManager: string): boolean {
+  return p.metadata.labels?.[CLUSTER_MANAGER_LABEL] === clusterManager;
+}
+
+export class RegistrationReconciler {
+  constructor(private readonly o: RegistrationOptions) {}
+
+  /** The ClusterSet of a cluster: its inventory namespace's label, else the property its agent reports. */
+  clusterSet(p: ClusterProfile): string | undefined {
+    const fromNs = this.o.namespaces.get(undefined, this.o.inventoryNamespace)?.metadata?.labels?.[CLUSTERSET_LABEL];
+    if (fromNs) return fromNs;
+    return p.status?.properties?.find((x) => x.name === CLUSTERSET_PROPERTY)?.value;
+  }
+
+  /** `key` is "namespace/name" of a ClusterProfile. */
+  async reconcile(key: string): Promise<Result> {
+    const [ns, name] = key.split("/") as [string, string];
+    const profile = this.o.profiles.get(ns, name);
+    if (!profile) return {};
+    const ours = isOurs(profile, this.o.clusterManager);
+    const hasFinalizer = (profile.metadata.finalizers ?? []).includes(CLUSTER_FINALIZER);
+    if (profile.metadata.deletionTimestamp || !ours) {
+      if (!hasFinalizer) return {};
+      return this.o.removal.reconcile(profile, ours ? "deleted" : "unlabelled");
+    }
+    let current = profile;
+    if (!hasFinalizer) {
+      current = await this.o.api.update(ClusterProfileResource, {
+        ...profile,
+        metadata: { ...profile.metadata, finalizers: [...(profile.metadata.finalizers ?? []), CLUSTER_FINALIZER] },
+      });
+    }
+    const id: ClusterIdentity = { clusterName: name, inventoryNamespace: ns, clusterSet: this.clusterSet(current) };
+    const nsResult = await this.ensureNamespace(current, id);
+    if (nsResult.condition.status !== "True") {
+      await this.setCondition(current, nsResult.condition);
+      return nsResult.result;
+    }
+    await this.ensureServiceAccount(id);
+    await this.ensureRole(id);
+    await this.ensureRoleBinding(id);
+    await this.setCondition(current, nsResult.condition);
+    return {};
+  }
+
+  private async ensureNamespace(profile: ClusterProfile, id: ClusterIdentity): Promise<{ condition: DesiredCondition; result: Result }> {
+    const want = desiredNamespace(id);
+    const name = want.metadata!.name!;
+    const gen = profile.metadata.generation !== undefined ? { observedGeneration: profile.metadata.generation } : {};
+    const live = this.o.namespaces.get(undefined, name);
+    if (!live) {
+      await this.create(Core.Namespace, want);
+      this.o.events.event(profile, "Normal", "NamespaceCreated", `Created hub namespace ${name} for the cluster's Works`);
+    } else if (!namespaceIsFor(live, id.clusterName, id.inventoryNamespace)) {
+      const msg = `Namespace ${name} exists and was not created by this hub for ClusterProfile ${id.inventoryNamespace}/${id.clusterName}; it is not adopted. Rename the cluster or remove the namespace.`;
+      if (findCondition(profile.status?.conditions, WORK_NAMESPACE_READY)?.reason !== "NamespaceConflict") this.o.events.event(profile, "Warning", "NamespaceConflict", msg);
+      return { condition: { type: WORK_NAMESPACE_READY, status: "False", reason: "NamespaceConflict", message: msg, ...gen }, result: {} };
+    } else if (live.metadata?.deletionTimestamp) {
+      return {
+        condition: { type: WORK_NAMESPACE_READY, status: "False", reason: "NamespaceTerminating", message: `Namespace ${name} is being deleted; it is re-created once gone.`, ...gen },
+        result: { requeueAfter: 2_000 },
+      };
+    } else if (!hasLabels(live, want)) {
+      await this.o.api.update(Core.Namespace, withLabels(live, want));
+    }
+    return {
+      condition: { type: WORK_NAMESPACE_READY, status: "True", reason: "NamespaceReady", message: `Namespace ${name} holds the cluster's Works; the agent's ServiceAccount work-agent may use it.`, ...gen },
+      result: {},
+    };
+  }
+
+  private async ensureServiceAccount(id: ClusterIdentity): Promise<void> {
+    const want = desiredServiceAccount(id);
+    const live = this.o.serviceAccounts.get(want.metadata!.namespace, want.metadata!.name!);
+    if (!live) await this.create(Core.ServiceAccount, want);
+    else if (!hasLabels(live, want)) await this.o.api.update(Core.ServiceAccount, withLabels(live, want));
+  }
+
+  private async ensureRole(id: ClusterIdentity): Promise<void> {
+    const want = desiredRole(id);
+    const live = this.o.roles.get(want.metadata!.namespace, want.metadata!.name!);
+    if (!live) await this.create(Core.Role, want);
+    else if (roleDrift(live, want) !== "none") await this.o.api.update(Core.Role, { ...withLabels(live, want), rules: want.rules });
+  }
+
+  private async ensureRoleBinding(id: ClusterIdentity): Promise<void> {
+    const want = desiredRoleBinding(id);
+    const live = this.o.roleBindings.get(want.metadata!.namespace, want.metadata!.name!);
+    if (!live) {
+      await this.create(Core.RoleBinding, want);
+      return;
+    }
+    const drift = roleBindingDrift(live, want);
+    if (drift === "recreate") {
+      await this.o.api.delete(Core.RoleBinding, want.metadata!.namespace, want.metadata!.name!, { uid: live.metadata?.uid });
+      await this.create(Core.RoleBinding, want);
+    } else if (drift === "update") {
+      await this.o.api.update(Core.RoleBinding, { ...withLabels(live, want), subjects: want.subjects });
+    }
+  }
+
+  /** Create; an AlreadyExists means the cache is behind, and the next reconcile compares again. */
+  private async create(r: Parameters<Api["create"]>[0], obj: KubeObject): Promise<void> {
+    try {
+      await this.o.api.create(r, obj);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+  }
+
+  private async setCondition(profile: ClusterProfile, c: DesiredCondition): Promise<void> {
+    const now = new Date((this.o.clock ?? { now: Date.now }).now()).toISOString();
+    const next = setCondition(profile.status?.conditions, c, now);
+    if (conditionsEquivalent(profile.status?.conditions, next)) return;
+    try {
+      await this.o.api.updateStatus(ClusterProfileResource, { ...profile, status: { ...(profile.status ?? {}), conditions: next } });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+}
