@@ -11,6 +11,7 @@ import { LastApplied } from "@work-api/apply";
 import { Controller, KubeClient, OpsServer, Registry, RestMapper, UsageError, ensureError, isNotFound, type Logger } from "@work-api/runtime";
 import { AppliedWorkCache } from "./applied-works.js";
 import type { AgentConfig } from "./config.js";
+import { HubCredentials, parseSecretRef } from "./credentials.js";
 import { Heartbeat } from "./heartbeat.js";
 import { HubWorkCache } from "./hub.js";
 import { AGENT_LABEL, WORK_ID_LABEL } from "./labels.js";
@@ -27,6 +28,14 @@ function loadKubeConfig(path: string | undefined): KubeConfig {
   else kc.loadFromDefault();
   if (!kc.getCurrentCluster()) throw new UsageError(`kubeconfig ${path ?? "(default)"} has no current cluster`);
   return kc;
+}
+
+function parseSecretRefOrUsage(text: string | undefined): { namespace: string; name: string } | undefined {
+  try {
+    return parseSecretRef(text);
+  } catch (err) {
+    throw new UsageError(ensureError(err).message);
+  }
 }
 
 /** The spoke's own id from its ClusterProperty `cluster.clusterset.k8s.io`, if set. */
@@ -80,9 +89,10 @@ export interface RunningAgent {
 }
 
 export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSignal): Promise<RunningAgent> {
-  const hubKc = loadKubeConfig(cfg.hubKubeconfig);
-  const hubUrl = hubKc.getCurrentCluster()!.server;
-  const hub = KubeClient.fromKubeConfig(hubKc, { userAgent: USER_AGENT, logger: log });
+  const hubUrl = loadKubeConfig(cfg.hubKubeconfig).getCurrentCluster()!.server;
+  const spokeSecret = parseSecretRefOrUsage(cfg.hubKubeconfigSecret);
+  const creds = new HubCredentials({ kubeconfigPath: cfg.hubKubeconfig, hubNamespace: "", spokeSecret, intervalMs: cfg.credentialsRefreshMs, log });
+  const hub = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log });
   const spoke = KubeClient.fromKubeConfig(loadKubeConfig(cfg.spokeKubeconfig), { userAgent: USER_AGENT, logger: log });
 
   const clusterName = cfg.clusterName ?? (await clusterIdOf(spoke));
@@ -90,10 +100,11 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     throw new UsageError(`cannot tell this cluster's name: pass --cluster-name (or $WORK_AGENT_CLUSTER_NAME), or create the ClusterProperty ${CLUSTER_ID_PROPERTY} on the spoke`);
   }
   const hubNamespace = cfg.hubNamespace ?? clusterName;
+  creds.setNamespace(hubNamespace);
   const agentId = createHash("sha256").update(`${hubUrl.replace(/\/+$/, "").toLowerCase()}\n${hubNamespace}`).digest("hex").slice(0, 10);
   const alog = log.child({ cluster: clusterName, hubNamespace });
   // The heartbeat has a client of its own so its Lease renewals are counted apart from Work traffic.
-  const hubLease = KubeClient.fromKubeConfig(hubKc, { userAgent: USER_AGENT, logger: log });
+  const hubLease = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log });
   const registry = new Registry();
   countRequests(registry, { hub, spoke, "hub-lease": hubLease });
 
@@ -163,12 +174,14 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   works.informer.start();
   appliedWorks.informer.start();
   heartbeat.start();
+  creds.start(hub, spoke);
   alog.info({ hubUrl, agentId, concurrency: cfg.concurrency, fieldManager: cfg.fieldManager, force: cfg.forceConflicts }, "work agent starting");
 
   const stopAll = async (): Promise<void> => {
     alog.info("work agent stopping");
     await controller?.stop();
     await heartbeat.stop();
+    await creds.stop();
     await Promise.all([works.informer.stop(), appliedWorks.informer.stop(), spokeObjects.stop()]);
     await Promise.all([health?.stop(), metrics?.stop()]);
     hub.close();

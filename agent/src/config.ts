@@ -6,6 +6,8 @@ import type { FlagSpec, FlagValues } from "@work-api/runtime";
 
 export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: "hub-kubeconfig", type: "string", env: "WORK_AGENT_HUB_KUBECONFIG", required: true, description: "Kubeconfig of the agent's identity on the hub (read Works in its namespace, write their status and finalizers)." },
+  { name: "hub-kubeconfig-secret", type: "string", env: "WORK_AGENT_HUB_KUBECONFIG_SECRET", description: "NAMESPACE/NAME of the spoke Secret the hub kubeconfig file is mounted from; the agent writes rotated hub credentials into it so a restart starts with a valid token. Empty: only the file is updated, when writable." },
+  { name: "credentials-refresh-period", type: "duration", env: "WORK_AGENT_CREDENTIALS_REFRESH_PERIOD", default: 300_000, description: "How often the agent re-reads its rotated hub kubeconfig from the Secret work-agent-hub-kubeconfig in its hub namespace. The hub rotates tokens well before they expire." },
   { name: "spoke-kubeconfig", type: "string", env: "WORK_AGENT_SPOKE_KUBECONFIG", defaultText: "in-cluster config, then $KUBECONFIG, then ~/.kube/config", description: "Kubeconfig of the managed cluster the agent applies to." },
   { name: "cluster-name", type: "string", env: "WORK_AGENT_CLUSTER_NAME", defaultText: "the spoke's ClusterProperty cluster.clusterset.k8s.io", description: "Name of this managed cluster. The agent exits with a message when neither the flag nor the ClusterProperty is set." },
   { name: "hub-namespace", type: "string", env: "WORK_AGENT_HUB_NAMESPACE", defaultText: "the cluster name", description: "Hub namespace holding this cluster's Works." },
@@ -30,6 +32,8 @@ export const AGENT_DESCRIPTION =
 /** Typed agent configuration after defaults and discovery. */
 export interface AgentConfig {
   hubKubeconfig: string;
+  hubKubeconfigSecret: string | undefined;
+  credentialsRefreshMs: number;
   spokeKubeconfig: string | undefined;
   clusterName: string | undefined;
   hubNamespace: string | undefined;
@@ -49,6 +53,8 @@ export function toConfig(v: FlagValues): AgentConfig {
   const s = (k: string): string | undefined => (v[k] === undefined ? undefined : String(v[k]));
   return {
     hubKubeconfig: s("hub-kubeconfig")!,
+    hubKubeconfigSecret: s("hub-kubeconfig-secret"),
+    credentialsRefreshMs: Number(v["credentials-refresh-period"] ?? 300_000),
     spokeKubeconfig: s("spoke-kubeconfig"),
     clusterName: s("cluster-name"),
     hubNamespace: s("hub-namespace"),

@@ -29,3 +29,13 @@ export interface PublishedProperty {
   name: string;
   value: string;
 }
+
+/**
+ * Secret in each cluster's hub namespace holding the agent's hub kubeconfig,
+ * minted by the hub from a bound ServiceAccount token and rotated before it
+ * expires. The agent may read only this Secret, and re-reads it to pick up a
+ * rotated token.
+ */
+export const AGENT_KUBECONFIG_SECRET = "work-agent-hub-kubeconfig";
+/** Key of the kubeconfig in that Secret. */
+export const AGENT_KUBECONFIG_KEY = "kubeconfig";

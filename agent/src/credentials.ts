@@ -1,0 +1,138 @@
+/**
+ * The agent's hub credentials, kept fresh. The hub mints the agent's token
+ * with a bounded lifetime and rotates it in the Secret
+ * `work-agent-hub-kubeconfig` of the agent's hub namespace; the agent may
+ * read that one Secret. This module re-reads it periodically, switches the hub clients to the new token, and writes the
+ * new kubeconfig back where the agent got its first one: the kubeconfig file
+ * when it is writable, and the spoke Secret it was mounted from when
+ * `--hub-kubeconfig-secret` names it, so a restarted agent starts with a
+ * valid token.
+ */
+import { renameSync, writeFileSync } from "node:fs";
+import { KubeConfig } from "@kubernetes/client-node";
+import { AGENT_KUBECONFIG_KEY, AGENT_KUBECONFIG_SECRET, type KubeObject } from "@work-api/api";
+import { ensureError, isForbidden, isNotFound, type KubeClient, type Logger } from "@work-api/runtime";
+
+export const SecretResource = { group: "", version: "v1", resource: "secrets", namespaced: true, kind: "Secret" } as const;
+
+interface Secret extends KubeObject {
+  data?: Record<string, string>;
+}
+
+export interface HubCredentialsOptions {
+  kubeconfigPath: string;
+  /** The agent's hub namespace, where the hub keeps the rotated kubeconfig. */
+  hubNamespace: string;
+  /** Spoke Secret ("namespace/name") the kubeconfig file is mounted from, kept in sync. */
+  spokeSecret?: { namespace: string; name: string } | undefined;
+  /** How often the hub Secret is read. Default 5 min. */
+  intervalMs?: number;
+  log: Logger;
+}
+
+/** The user token of a kubeconfig's current context, if it has one. */
+export function tokenOf(kc: KubeConfig): string | undefined {
+  return kc.getCurrentUser()?.token || undefined;
+}
+
+export class HubCredentials {
+  private kc: KubeConfig;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private inflight: Promise<void> | undefined;
+  private hub: KubeClient | undefined;
+  private spoke: KubeClient | undefined;
+  /** Number of times a new token was taken into use. */
+  rotations = 0;
+
+  constructor(private o: HubCredentialsOptions) {
+    this.kc = new KubeConfig();
+    this.kc.loadFromFile(o.kubeconfigPath);
+  }
+
+  /** The hub namespace is known only once the cluster name is. */
+  setNamespace(namespace: string): void {
+    this.o.hubNamespace = namespace;
+  }
+
+  /** The KubeConfig in use now (the hub clients read auth through this). */
+  readonly current = (): KubeConfig => this.kc;
+
+  /** Starts periodic refreshes through `hub`; `spoke` writes the spoke Secret when configured. */
+  start(hub: KubeClient, spoke: KubeClient): void {
+    this.hub = hub;
+    this.spoke = spoke;
+    this.stopped = false;
+    this.schedule(this.o.intervalMs ?? 300_000);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.inflight = this.refresh()
+        .then(() => undefined)
+        .catch((err: unknown) => this.o.log.warn({ err: ensureError(err) }, "could not refresh hub credentials"))
+        .finally(() => {
+          this.inflight = undefined;
+          this.schedule(this.o.intervalMs ?? 300_000);
+        });
+    }, ms);
+  }
+
+  /** Reads the hub Secret once; switches to its kubeconfig when the token changed. Returns true when it did. */
+  async refresh(): Promise<boolean> {
+    if (!this.hub) return false;
+    let secret: Secret;
+    try {
+      secret = await this.hub.get<Secret>(SecretResource, AGENT_KUBECONFIG_SECRET, { namespace: this.o.hubNamespace });
+    } catch (err) {
+      // Credentials not managed by a hub (hand-made kubeconfig): nothing to rotate.
+      if (isNotFound(err) || isForbidden(err)) return false;
+      throw err;
+    }
+    const b64 = secret.data?.[AGENT_KUBECONFIG_KEY];
+    if (!b64) return false;
+    const text = Buffer.from(b64, "base64").toString("utf8");
+    const next = new KubeConfig();
+    next.loadFromString(text);
+    const token = tokenOf(next);
+    if (!token || token === tokenOf(this.kc)) return false;
+    this.kc = next;
+    this.rotations++;
+    this.o.log.info({ secret: `${this.o.hubNamespace}/${AGENT_KUBECONFIG_SECRET}` }, "hub credentials rotated");
+    this.persistFile(text);
+    await this.persistSpokeSecret(b64);
+    return true;
+  }
+
+  private persistFile(text: string): void {
+    try {
+      const tmp = `${this.o.kubeconfigPath}.tmp-${process.pid}`;
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, this.o.kubeconfigPath);
+    } catch (err) {
+      // A read-only mount (a Secret volume): the spoke Secret is the way to persist.
+      this.o.log.debug({ path: this.o.kubeconfigPath, err: ensureError(err) }, "kubeconfig file not updated");
+    }
+  }
+
+  private async persistSpokeSecret(b64: string): Promise<void> {
+    const ref = this.o.spokeSecret;
+    if (!ref || !this.spoke) return;
+    await this.spoke.patch(SecretResource, ref.name, { data: { [AGENT_KUBECONFIG_KEY]: b64 } }, { namespace: ref.namespace, type: "merge" });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inflight;
+  }
+}
+
+/** Parses "namespace/name". */
+export function parseSecretRef(text: string | undefined): { namespace: string; name: string } | undefined {
+  if (!text) return undefined;
+  const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(text);
+  if (!m) throw new Error(`--hub-kubeconfig-secret must be NAMESPACE/NAME, got "${text}"`);
+  return { namespace: m[1]!, name: m[2]! };
+}
