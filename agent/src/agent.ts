@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { CLUSTER_ID_PROPERTY, ClusterPropertyResource, type AppliedWork, type ClusterProperty, type KubeObject, type Work } from "@work-api/api";
 import { LastApplied } from "@work-api/apply";
-import { Controller, KubeClient, OpsServer, Registry, RestMapper, UsageError, ensureError, isNotFound, type Logger } from "@work-api/runtime";
+import { Controller, EventRecorder, KubeClient, OpsServer, Registry, RestMapper, UsageError, ensureError, isNotFound, type Logger } from "@work-api/runtime";
 import { AppliedWorkCache } from "./applied-works.js";
 import type { AgentConfig } from "./config.js";
 import { HubCredentials, parseSecretRef } from "./credentials.js";
@@ -122,7 +122,14 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
       if (name) controller?.enqueue(name);
     },
   });
+  const recorder = new EventRecorder({ client: hub, component: "work-agent", instance: clusterName, logger: alog });
+  const manifests = registry.counter({ name: "work_agent_manifests_total", help: "Manifest outcomes per reconcile (created, configured, unchanged, failed) and pruned objects.", labelNames: ["action"] });
   const reconciler = new WorkReconciler({
+    events: { event: (w, type, reason, message) => recorder.event({ apiVersion: w.apiVersion, kind: w.kind, metadata: w.metadata }, type, reason, message) },
+    onResults: (results, pruned) => {
+      for (const r of results) manifests.inc({ action: r.action });
+      for (const p of pruned) if (p.action === "pruned") manifests.inc({ action: "pruned" });
+    },
     hubUrl,
     hubNamespace,
     agentId,
@@ -182,6 +189,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     await controller?.stop();
     await heartbeat.stop();
     await creds.stop();
+    await recorder.flush();
     await Promise.all([works.informer.stop(), appliedWorks.informer.stop(), spokeObjects.stop()]);
     await Promise.all([health?.stop(), metrics?.stop()]);
     hub.close();

@@ -25,6 +25,22 @@ export interface ReconcilerOptions {
   log: Logger;
   /** Requeue delay while deleted objects are still finalizing. Default 2 s. */
   terminatingRequeueMs?: number;
+  /** Kubernetes Events on the Work (what changed on the spoke, what failed). */
+  events?: WorkEvents;
+  /** Counts manifests by outcome. */
+  onResults?: (results: readonly ManifestResult[], pruned: readonly PruneResult[]) => void;
+}
+
+/** Where the reconciler reports noteworthy changes; the agent writes them as Events on the Work. */
+export interface WorkEvents {
+  event(work: Work, type: "Normal" | "Warning", reason: string, message: string): void;
+}
+
+function summary(results: readonly ManifestResult[], pruned: readonly PruneResult[]): string | undefined {
+  const count = (a: string): number => results.filter((r) => r.action === a).length;
+  const parts = [["created", count("created")], ["configured", count("configured")], ["pruned", pruned.filter((p) => p.action === "pruned").length]] as const;
+  const changed = parts.filter(([, n]) => n > 0);
+  return changed.length > 0 ? changed.map(([a, n]) => `${a} ${n}`).join(", ") : undefined;
 }
 
 export interface ReconcileResult {
@@ -102,7 +118,13 @@ export class WorkReconciler {
       await this.o.works.updateStatus({ ...current, status: next });
     }
 
+    this.o.onResults?.(results, pruned);
+    const changes = summary(results, pruned);
+    if (changes) this.o.events?.event(current, "Normal", "Applied", `Manifests applied to the spoke: ${changes}`);
     const failures = results.filter((r) => r.action === "failed");
+    if (failures.length > 0) {
+      this.o.events?.event(current, "Warning", "ManifestsFailed", `${failures.length} of ${results.length} manifests failed: ${failures.map((f) => f.message).join("; ")}`.slice(0, 1024));
+    }
     if (failures.length > 0) throw new ManifestsFailedError(`${this.o.hubNamespace}/${key}`, failures);
     const pruneFailures = pruned.filter((p) => p.action === "failed");
     if (pruneFailures.length > 0) throw new PruneFailedError(`${this.o.hubNamespace}/${key}`, pruneFailures);
@@ -143,6 +165,7 @@ export class WorkReconciler {
     if (aw && !(await this.deleteAll(aw, `${this.o.hubNamespace}/${work.metadata.name}`))) {
       return { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
     }
+    this.o.events?.event(work, "Normal", "GarbageCollected", "Every object this Work applied was deleted from the spoke");
     await this.o.works.update({ ...work, metadata: { ...work.metadata, finalizers: (work.metadata.finalizers ?? []).filter((f) => f !== WORK_FINALIZER) } });
     this.o.log.info({ work: `${this.o.hubNamespace}/${work.metadata.name}` }, "work garbage-collected on the spoke");
     return {};

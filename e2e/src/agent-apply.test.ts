@@ -157,3 +157,20 @@ describe("work-agent applying a Work", () => {
     expect(await getOrUndefined(spoke.objects, { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: `widgets.${ns}.example.com` } })).toBeUndefined();
   });
 });
+
+describe("work-agent events", () => {
+  it("records what it changed and what failed as Events on the Work", async () => {
+    await apply(hub.objects, workObject(cluster, "evented", [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ev", namespace: "default" }, data: { a: "1" } }, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ev-bad" }, data: {} }]));
+    const events = await waitFor(async () => {
+      const list = await hub.core.listNamespacedEvent({ namespace: cluster, fieldSelector: "involvedObject.name=evented" });
+      const reasons = list.items.map((e) => e.reason);
+      return reasons.includes("Applied") && reasons.includes("ManifestsFailed") ? list.items : undefined;
+    }, { timeoutMs: 30_000, message: "Applied and ManifestsFailed events" });
+    const failed = events.find((e) => e.reason === "ManifestsFailed")!;
+    expect(failed.type).toBe("Warning");
+    expect(failed.message).toContain("manifest 1 (ConfigMap ev-bad): ConfigMap is namespaced");
+    expect(events.find((e) => e.reason === "Applied")?.message).toBe("Manifests applied to the spoke: created 1");
+    await hub.objects.delete({ apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "evented", namespace: cluster } });
+    await waitFor(async () => (await readWork(hub.objects, cluster, "evented")) === undefined, { timeoutMs: 30_000 });
+  });
+});
