@@ -174,3 +174,27 @@ describe("work-agent events", () => {
     await waitFor(async () => (await readWork(hub.objects, cluster, "evented")) === undefined, { timeoutMs: 30_000 });
   });
 });
+
+describe("work-agent readiness", () => {
+  it("reports a Deployment whose pods cannot run as Applied but not Available, and progressing", async () => {
+    const ns = uniqueName("ready");
+    await apply(hub.objects, workObject(cluster, "unready", [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+      { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: ns }, spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx" }] } } } },
+    ]));
+    // No kubelet runs on the local plane, so the pod never becomes ready.
+    const work = await waitFor(async () => {
+      const w = await readWork(hub.objects, cluster, "unready");
+      const c = condition(manifestCondition(w, 1)?.conditions, "Available");
+      return c?.status === "False" ? w : undefined;
+    }, { timeoutMs: 30_000, message: "deployment not available" });
+    expect(condition(work.status?.conditions, "Applied")?.status).toBe("True");
+    expect(condition(work.status?.conditions, "Available")).toMatchObject({ status: "False", reason: "ManifestsNotAvailable" });
+    expect(condition(work.status?.conditions, "Progressing")?.status).toBe("True");
+    expect(condition(manifestCondition(work, 1)?.conditions, "Available")?.message).toBe("0/1 ready, 1/1 updated");
+    const wait = await kubectl(hubKubeconfig(), ["wait", "--for=condition=Available", "work/unready", "-n", cluster, "--timeout=2s"]);
+    expect(wait.code).not.toBe(0);
+    await hub.objects.delete({ apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "unready", namespace: cluster } });
+    await waitFor(async () => (await readWork(hub.objects, cluster, "unready")) === undefined, { timeoutMs: 60_000 });
+  });
+});

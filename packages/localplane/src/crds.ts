@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiextensionsV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { ApiextensionsV1Api, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { rawApply } from "./raw-apply.js";
 import { parseAllDocuments } from "yaml";
 import { CrdInstallError, TimeoutError, describeError } from "./errors.js";
 
@@ -74,10 +75,9 @@ export interface InstallCrdsOptions {
 /** Applies the CRDs (SSA, forced) and waits until each is Established. Returns their names. */
 export async function installCrds(kc: KubeConfig, files: readonly string[], opts: InstallCrdsOptions): Promise<string[]> {
   const objects = files.flatMap((f) => parseCrds(readFileSync(f, "utf8"), f));
-  const api = KubernetesObjectApi.makeApiClient(kc);
   for (const obj of objects) {
     try {
-      await api.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      await rawApply(kc, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${obj.metadata!.name!}`, obj, FIELD_MANAGER);
     } catch (err) {
       throw new CrdInstallError(`cannot apply CRD ${obj.metadata?.name ?? "?"}: ${describeError(err)}`, { cause: err });
     }
