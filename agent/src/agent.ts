@@ -111,7 +111,8 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   const works = new HubWorkCache(hub, hubNamespace, cfg.resyncPeriodMs, alog);
   const appliedWorks = new AppliedWorkCache(spoke, `${AGENT_LABEL}=${agentId}`, alog);
   const byWorkId = new Map<string, string>();
-  let controller: Controller | undefined;
+  // Spoke events need the controller, which needs the reconciler, which needs the spoke cache: bind late.
+  const queue: { enqueue?: (name: string) => void } = {};
   const spokeObjects = new SpokeCache({
     client: spoke,
     mapper: new RestMapper(spoke),
@@ -119,7 +120,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     log: alog,
     onChange: (obj: KubeObject) => {
       const name = byWorkId.get(obj.metadata?.labels?.[WORK_ID_LABEL] ?? "");
-      if (name) controller?.enqueue(name);
+      if (name) queue.enqueue?.(name);
     },
   });
   const recorder = new EventRecorder({ client: hub, component: "work-agent", instance: clusterName, logger: alog });
@@ -141,7 +142,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     lastApplied: new LastApplied(),
     log: alog,
   });
-  controller = new Controller({
+  const controller = new Controller({
     name: "work",
     reconcile: (key, sig) => reconciler.reconcile(key, sig),
     concurrency: cfg.concurrency,
@@ -151,6 +152,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     stopTimeoutMs: cfg.shutdownTimeoutMs,
   });
   const ctl = controller;
+  queue.enqueue = (name) => ctl.enqueue(name);
   works.informer.addEventHandler({
     onAdd: (w: Work) => {
       byWorkId.set(reconciler.workId(w.metadata.name!), w.metadata.name!);
@@ -186,7 +188,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
 
   const stopAll = async (): Promise<void> => {
     alog.info("work agent stopping");
-    await controller?.stop();
+    await controller.stop();
     await heartbeat.stop();
     await creds.stop();
     await recorder.flush();

@@ -135,7 +135,7 @@ export class SpokeCache implements SpokeObjects {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.entries.values()].map((e) => e.informer?.stop()));
+    await Promise.all([...this.entries.values()].flatMap((e) => (e.informer ? [e.informer.stop()] : [])));
   }
 }
 

@@ -18,10 +18,13 @@ export interface Health {
 }
 
 type Rule = (obj: Obj) => Health;
+/** A loose view of an unstructured object: every rule checks the types of the values it reads. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = Record<string, any>;
 interface Obj {
   metadata?: { generation?: number; name?: string };
-  spec?: Record<string, any>;
-  status?: Record<string, any>;
+  spec?: Loose;
+  status?: Loose;
 }
 
 const c = (status: ConditionStatus, reason: string, message: string): HealthCondition => ({ status, reason, message });
@@ -136,5 +139,5 @@ export function hasReadinessRule(group: string, kind: string): boolean {
 
 export function evaluateHealth(group: string, kind: string, live: KubeObject): Health {
   const rule = RULES[`${group}/${kind}`];
-  return rule ? rule(live as Obj) : exists();
+  return rule ? rule(live) : exists();
 }
