@@ -6,6 +6,8 @@ export default defineConfig({
   resolve: { conditions: ["source"] },
   ssr: { resolve: { conditions: ["source"] } },
   test: {
+    // Global teardown stops the e2e control planes.
+    teardownTimeout: 60_000,
     projects: [
       {
         extends: true,
@@ -25,7 +27,6 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          teardownTimeout: 60_000,
         },
       },
     ],

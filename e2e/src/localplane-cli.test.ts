@@ -62,17 +62,20 @@ function processesMentioning(text: string): number[] {
 }
 
 describe("localplane CLI", () => {
-  const dir = mkdtempSync(join(tmpdir(), "localplane-cli-"));
+  // Made in beforeAll so a filtered-out suite leaves no temp dir.
+  let dir = "";
   const kubeconfig = (name: string): string => join(dir, name, "kubeconfig");
   const running: Run[] = [];
 
   beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "localplane-cli-"));
     if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npx tsc -b\` (or make build) first`);
   });
 
   afterAll(async () => {
     for (const r of running) if (r.child.exitCode === null) r.child.kill("SIGINT");
     await Promise.all(running.map((r) => r.exited));
+    if (!dir) return;
     spawnSync(process.execPath, [bin, "down", "--dir", dir]);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -144,7 +147,7 @@ describe("localplane CLI", () => {
 });
 
 describe("process hygiene when the process that started a plane dies", () => {
-  const dir = mkdtempSync(join(tmpdir(), "localplane-owner-"));
+  let dir = "";
   const library = fileURLToPath(new URL("../../packages/localplane/dist/index.js", import.meta.url));
   const owners: ChildProcess[] = [];
 
@@ -171,7 +174,12 @@ describe("process hygiene when the process that started a plane dies", () => {
     return { child, ready };
   }
 
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "localplane-owner-"));
+  });
+
   afterAll(async () => {
+    if (!dir) return;
     for (const o of owners) if (o.exitCode === null && o.signalCode === null) o.kill("SIGKILL");
     spawnSync(process.execPath, [bin, "down", "--dir", dir]);
     await waitFor(() => processesMentioning(dir).length === 0, { timeoutMs: 15_000 });

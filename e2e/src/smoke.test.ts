@@ -39,11 +39,13 @@ function processesMentioning(text: string): number[] {
 }
 
 describe("local control plane smoke", () => {
-  const dir = mkdtempSync(join(tmpdir(), "localplane-smoke-"));
+  // Made in beforeAll so a filtered-out suite leaves no temp dir.
+  let dir = "";
   let plane: Plane;
   let pids: number[] = [];
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "localplane-smoke-"));
     plane = await startPlane({
       dir,
       clusters: [
@@ -58,7 +60,7 @@ describe("local control plane smoke", () => {
 
   afterAll(async () => {
     await plane?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("runs etcd, kube-apiserver and kube-controller-manager per cluster, each on its own ports", async () => {
@@ -229,8 +231,13 @@ describe("the shared e2e plane and the env.ts helpers", () => {
 });
 
 describe("a cluster that fails to start", () => {
-  const dir = mkdtempSync(join(tmpdir(), "localplane-fail-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let dir = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "localplane-fail-"));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it("reports the tail of the failing process's log and leaves no process behind", async () => {
     const err = await startCluster({

@@ -17,6 +17,7 @@ describe("join", () => {
     expect(c.image).toBe("img:1");
     expect(c.args).toContain("--cluster-name=c1");
     expect(c.args).toContain("--hub-kubeconfig=/var/run/secrets/work-agent/hub/kubeconfig");
+    expect(c.args).toContain("--hub-kubeconfig-secret=work-agent/work-agent-hub-kubeconfig");
     expect(dep.spec.template.spec.volumes[0].secret.secretName).toBe("work-agent-hub-kubeconfig");
   });
 });

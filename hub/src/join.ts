@@ -77,6 +77,8 @@ export function joinManifests(o: JoinOptions): KubeObject[] {
                   `--hub-kubeconfig=${HUB_KUBECONFIG_DIR}/${KUBECONFIG_KEY}`,
                   `--cluster-name=${o.clusterName}`,
                   `--hub-namespace=${clusterNamespace(o.clusterName)}`,
+                  // The agent writes rotated hub credentials back into this Secret, so a restart starts with a valid token.
+                  `--hub-kubeconfig-secret=${ns}/${AGENT_KUBECONFIG_SECRET}`,
                   "--health-addr=:8081",
                   "--metrics-addr=:8080",
                   ...(o.extraArgs ?? []),

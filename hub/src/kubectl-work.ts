@@ -1,30 +1,20 @@
 /**
- * `kubectl work` (a kubectl plugin: the binary kubectl-work on PATH).
- * Commands: `join CLUSTER`, the same as `work-hub join`.
+ * `kubectl work`: a kubectl plugin (the binary kubectl-work on PATH).
+ * Commands: `status NAME -n CLUSTER`, `clusters`, and `join CLUSTER` (the
+ * same as `work-hub join`). See plugin/run.ts; `kubectl work --help`.
  */
-import { UsageError, ensureError } from "@work-api/runtime";
-import { runJoin } from "./join-command.js";
+import { runPlugin } from "./plugin/run.js";
 
-const io = { out: (t: string): boolean => process.stdout.write(t), err: (t: string): boolean => process.stderr.write(t) };
-const USAGE = "kubectl work join CLUSTER [flags]";
+// `kubectl work status x | head` closes the pipe early: stop quietly.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
-async function main(argv: readonly string[]): Promise<number> {
-  try {
-    const [cmd, ...rest] = argv;
-    if (cmd === "join") return await runJoin(rest, io, `${USAGE} | kubectl --context <spoke> apply -f -`);
-    if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
-      io.out(`Usage: ${USAGE}\n\nCommands:\n  join CLUSTER   print the spoke-side bootstrap of CLUSTER's work-agent (see \`kubectl work join --help\`)\n`);
-      return cmd === undefined ? 2 : 0;
-    }
-    throw new UsageError(`unknown command "${cmd}" (commands: join)`);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`kubectl work: ${err.message}\n`);
-      return 2;
-    }
-    io.err(`kubectl work: ${ensureError(err).message}\n`);
-    return 1;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runPlugin(process.argv.slice(2), {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+  isTTY: process.stdout.isTTY === true,
+  columns: process.stdout.columns,
+  env: process.env,
+});

@@ -23,10 +23,10 @@ export const MANAGED_BY = "work-hub";
 export const AGENT_SERVICE_ACCOUNT = "work-agent";
 /** Role and RoleBinding granting the agent its rights, in the cluster's hub namespace. */
 export const AGENT_ROLE = "work-agent";
-/** Secret holding the agent's minted hub kubeconfig, in the cluster's hub namespace. */
-export const AGENT_KUBECONFIG_SECRET = "work-agent-hub-kubeconfig";
+/** Secret holding the agent's minted hub kubeconfig, in the cluster's hub namespace (the agent↔hub contract in the api package). */
+export { AGENT_KUBECONFIG_SECRET } from "@work-api/api";
 /** Key of the kubeconfig in that Secret. */
-export const KUBECONFIG_KEY = "kubeconfig";
+export { AGENT_KUBECONFIG_KEY as KUBECONFIG_KEY } from "@work-api/api";
 
 /** Annotations on the kubeconfig Secret describing the token inside. */
 export const TOKEN_EXPIRATION_ANNOTATION = "work.multicluster.x-k8s.io/token-expiration";

@@ -15,11 +15,11 @@ import { noopLogger } from "@work-api/runtime";
 import { FakeApi } from "./fake-api.js";
 import { PLACEMENT_FINALIZER, clusterLabels } from "./names.js";
 import { PlacementReconciler } from "./placement-controller.js";
-import { Core } from "./ports.js";
+import { Core, type Cache } from "./ports.js";
 
 const INV = "fleet";
 
-function setup() {
+function setup(worksCache?: (api: FakeApi) => Cache<Work>) {
   const api = new FakeApi();
   const rec = new PlacementReconciler({
     inventoryNamespace: INV,
@@ -27,7 +27,7 @@ function setup() {
     placements: api.cache<WorkPlacement>(WorkPlacementResource),
     profiles: api.cache<ClusterProfile>(ClusterProfileResource),
     decisions: api.cache<PlacementDecision>(PlacementDecisionResource),
-    works: api.cache<Work>(WorkResource),
+    works: worksCache ? worksCache(api) : api.cache<Work>(WorkResource),
     namespaces: api.cache(Core.Namespace),
     api,
     events: api,
@@ -90,5 +90,25 @@ describe("placement controller", () => {
     await rec.reconcile(`${INV}/web`);
     expect(api.read(WorkResource, "a", "web")).toBeUndefined();
     expect(api.read(WorkPlacementResource, INV, "web")).toBeUndefined();
+  });
+
+  it("does not plan on a Works cache that misses its own writes (maxConcurrency holds)", async () => {
+    let frozen: Work[] | undefined;
+    const { api, rec, cluster, placement } = setup((a) => ({
+      get: (ns, name) => a.read<Work>(WorkResource, ns, name),
+      // A cache stuck before the first write.
+      list: () => frozen ?? a.cache<Work>(WorkResource).list(),
+    }));
+    for (const c of ["a", "b", "c"]) cluster(c, {});
+    placement({ clusterSelector: {}, maxConcurrency: 1 });
+    frozen = [];
+    await rec.reconcile(`${INV}/web`);
+    expect(api.writes.filter((w) => w.startsWith("create works"))).toEqual(["create works a/web"]);
+    const r = await rec.reconcile(`${INV}/web`);
+    expect(r.requeueAfter).toBeGreaterThan(0);
+    expect(api.writes.filter((w) => w.startsWith("create works"))).toHaveLength(1);
+    frozen = undefined; // the cache catches up: a's Work is in flight, b and c wait
+    await rec.reconcile(`${INV}/web`);
+    expect(api.writes.filter((w) => w.startsWith("create works"))).toHaveLength(1);
   });
 });

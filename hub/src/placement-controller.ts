@@ -50,10 +50,27 @@ class WorkConflictError extends Error {
 
 type WriteError = { reason: string; message: string };
 
+/**
+ * A write the Works cache has not shown yet. Planning on a cache that misses
+ * our own writes could exceed maxConcurrency, so a placement waits until its
+ * expectations are met (or have aged out).
+ */
+interface Expectation {
+  kind: "create" | "update" | "delete";
+  /** For updates: the resourceVersion the write replaced. */
+  staleRv?: string | undefined;
+  at: number;
+}
+
+/** How long to wait for the cache to show a write before planning anyway. */
+const EXPECTATION_TIMEOUT_MS = 30_000;
+
 export class PlacementReconciler {
   private readonly clock: Clock;
   /** Last write failures by placement key, then cluster (reported until a write succeeds). */
   private readonly writeErrors = new Map<string, Map<string, WriteError>>();
+  /** Unobserved writes by placement key, then Work namespace. */
+  private readonly expectations = new Map<string, Map<string, Expectation>>();
 
   constructor(private readonly o: PlacementOptions) {
     this.clock = o.clock ?? systemClock;
@@ -65,6 +82,7 @@ export class PlacementReconciler {
     const p = this.o.placements.get(ns, name);
     if (!p) {
       this.writeErrors.delete(key);
+      this.expectations.delete(key);
       return {};
     }
     if (p.metadata.deletionTimestamp) return this.finalize(key, p);
@@ -76,6 +94,7 @@ export class PlacementReconciler {
     const profiles = this.o.profiles.list(ns).filter((x) => isOurs(x, this.o.clusterManager));
     const selection = selectClusters(current, profiles, this.o.decisions.list(ns));
     const works = this.o.works.list().filter((w) => ownedBy(w, current));
+    if (!this.expectationsMet(key, works)) return { requeueAfter: 250 };
     const namespaceReady = (cluster: string): boolean => {
       const n = this.o.namespaces.get(undefined, clusterNamespace(cluster));
       return n !== undefined && !n.metadata?.deletionTimestamp && namespaceIsFor(n, cluster, ns);
@@ -84,6 +103,10 @@ export class PlacementReconciler {
     const nowIso = new Date(this.clock.now()).toISOString();
     const plan = planPlacement({ placement: current, selection, works, namespaceReady, writeErrors: errors, now: nowIso });
 
+    this.o.log.debug(
+      { placement: key, selected: selection.clusters.length, create: plan.create.length, update: plan.update.length, delete: plan.delete.length, pending: plan.status.pendingClusters },
+      "Placement plan",
+    );
     const created: string[] = [];
     const updated: string[] = [];
     const deleted: string[] = [];
@@ -93,6 +116,7 @@ export class PlacementReconciler {
       await this.write(errors, cluster, async () => {
         try {
           await this.o.api.create(WorkResource, w);
+          this.expect(key, w.metadata.namespace!, { kind: "create", at: this.clock.now() });
           created.push(cluster);
         } catch (err) {
           if (!isAlreadyExists(err)) throw err;
@@ -109,11 +133,13 @@ export class PlacementReconciler {
       if (!live) continue;
       await this.write(errors, cluster, async () => {
         await this.o.api.update(WorkResource, { ...live, metadata: { ...live.metadata, labels: w.metadata.labels, annotations: w.metadata.annotations }, spec: w.spec });
+        this.expect(key, w.metadata.namespace!, { kind: "update", staleRv: live.metadata.resourceVersion, at: this.clock.now() });
         updated.push(cluster);
       });
     }
     for (const w of plan.delete) {
       await this.o.api.delete(WorkResource, w.metadata.namespace, w.metadata.name!, { propagationPolicy: "Background", uid: w.metadata.uid });
+      this.expect(key, w.metadata.namespace!, { kind: "delete", at: this.clock.now() });
       deleted.push(w.metadata.namespace!);
     }
     for (const c of errors.keys()) if (!selection.clusters.includes(c)) errors.delete(c);
@@ -139,6 +165,29 @@ export class PlacementReconciler {
     return final.status.pendingClusters ? { requeueAfter: 30_000 } : {};
   }
 
+  private expect(key: string, namespace: string, e: Expectation): void {
+    let m = this.expectations.get(key);
+    if (!m) this.expectations.set(key, (m = new Map()));
+    m.set(namespace, e);
+  }
+
+  /** Drops the expectations the cache now shows; true when none is left. */
+  private expectationsMet(key: string, works: readonly Work[]): boolean {
+    const m = this.expectations.get(key);
+    if (!m) return true;
+    const now = this.clock.now();
+    const byNs = new Map(works.map((w) => [w.metadata.namespace!, w]));
+    for (const [ns, e] of m) {
+      const w = byNs.get(ns);
+      const seen =
+        e.kind === "create" ? w !== undefined : e.kind === "delete" ? w === undefined || w.metadata.deletionTimestamp !== undefined : w?.metadata.resourceVersion !== e.staleRv;
+      if (seen || now - e.at > EXPECTATION_TIMEOUT_MS) m.delete(ns);
+    }
+    if (m.size > 0) return false;
+    this.expectations.delete(key);
+    return true;
+  }
+
   private clusterOf(w: Work, clusters: readonly string[]): string {
     return clusters.find((c) => clusterNamespace(c) === w.metadata.namespace) ?? w.metadata.namespace!;
   }
@@ -157,6 +206,7 @@ export class PlacementReconciler {
 
   private async finalize(key: string, p: WorkPlacement): Promise<Result> {
     this.writeErrors.delete(key);
+    this.expectations.delete(key);
     if (!(p.metadata.finalizers ?? []).includes(PLACEMENT_FINALIZER)) return {};
     // The cache may miss a Work created moments ago: list from the API server.
     const all = await this.o.api.list<Work>(WorkResource, undefined, `${PLACEMENT_NAME_LABEL}=${p.metadata.name}`);

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { KubeClient } from "./client.js";
 import { KubeApiError, isAlreadyExists, isConflict, isNotFound, isTooManyRequests } from "./errors.js";
@@ -173,6 +174,25 @@ describe("KubeClient raw requests and transport", () => {
     await new Promise<void>((r) => srv.close(() => r()));
   });
 
+  it("is built from a KubeConfig and re-applies its auth periodically", async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: "c", server: api.url, skipTLSVerify: true }],
+      users: [{ name: "u", token: "tok-1" }],
+      contexts: [{ name: "ctx", cluster: "c", user: "u" }],
+      currentContext: "ctx",
+    });
+    const c = KubeClient.fromKubeConfig(kc, { authRefreshMs: 0, userAgent: "kc-test" });
+    await c.list(NS);
+    expect(api.requests.at(-1)?.headers.authorization).toBe("Bearer tok-1");
+    (kc.users[0] as { token?: string }).token = "tok-2"; // a rotated token
+    await c.list(NS);
+    expect(api.requests.at(-1)?.headers.authorization).toBe("Bearer tok-2");
+    expect(api.requests.at(-1)?.headers["user-agent"]).toBe("kc-test");
+    c.close();
+    expect(() => KubeClient.fromKubeConfig(new KubeConfig())).toThrow(/no current cluster/);
+  });
+
   it("aborts a request with its signal", async () => {
     const ac = new AbortController();
     ac.abort();
@@ -218,6 +238,20 @@ describe("KubeClient.watch", () => {
     await new Promise((r) => setTimeout(r, 50));
     api.dropWatches();
     await expect(next).rejects.toThrow();
+  });
+
+  it("many open watches do not starve ordinary requests of sockets", async () => {
+    const c = api.client({ maxSockets: 4 });
+    const ac = new AbortController();
+    const its = Array.from({ length: 10 }, () => c.watch(CM, { namespace: "many", signal: ac.signal })[Symbol.asyncIterator]());
+    const pending = its.map((it) => it.next());
+    await new Promise((r) => setTimeout(r, 100));
+    expect(api.watchCount).toBeGreaterThanOrEqual(10);
+    await c.create(CM, { metadata: { name: "m", namespace: "many" } });
+    expect((await c.get(CM, "m", { namespace: "many" })).metadata?.name).toBe("m");
+    ac.abort();
+    await Promise.allSettled(pending);
+    c.close();
   });
 
   it("throws HTTP errors as KubeApiError", async () => {

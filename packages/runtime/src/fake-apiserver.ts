@@ -11,11 +11,12 @@ import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import type { KubeObject } from "@work-api/api";
 import type { Status } from "./errors.js";
-import { KubeClient, type KubeClientOptions } from "./client.js";
+import { KubeClient } from "./client.js";
+import type { KubeClientOptions } from "./client-options.js";
 import { apiVersionOf, makeKey, type ResourceRef } from "./paths.js";
+import { serveDiscovery } from "./fake-discovery.js";
 
-/** A resource the fake serves; kind is required. */
-export type FakeResource = ResourceRef & { kind: string };
+import type { FakeResource } from "./fake-discovery.js";
 
 interface StoredEvent {
   rv: number;
@@ -45,6 +46,7 @@ export interface FakeRequest {
   method: string;
   path: string;
   query: Record<string, string>;
+  headers: http.IncomingHttpHeaders;
 }
 
 const CORE: FakeResource[] = [
@@ -256,7 +258,7 @@ export class FakeApiServer {
     const url = new URL(req.url ?? "/", "http://x");
     const q = Object.fromEntries(url.searchParams.entries());
     const method = req.method ?? "GET";
-    this.requests.push({ method, path: url.pathname, query: q });
+    this.requests.push({ method, path: url.pathname, query: q, headers: req.headers });
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString("utf8");
@@ -269,7 +271,8 @@ export class FakeApiServer {
       this.send(res, fault.status, status(fault.status, reason, "injected fault"), fault.retryAfter !== undefined ? { "Retry-After": fault.retryAfter } : {});
       return;
     }
-    if (this.discovery(url.pathname, req.headers.accept ?? "", res)) return;
+    const disc = serveDiscovery([...this.resources.values()], this.aggregatedDiscovery, url.pathname, req.headers.accept ?? "");
+    if (disc !== undefined) return this.send(res, disc.code, disc.body, disc.headers);
 
     const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))\/(.*)$/.exec(url.pathname);
     if (m === null) return this.send(res, 404, status(404, "NotFound", "the server could not find the requested resource"));
@@ -406,64 +409,5 @@ export class FakeApiServer {
       if (timeout !== undefined) clearTimeout(timeout);
       this.watches.delete(w);
     });
-  }
-
-  private discovery(path: string, accept: string, res: http.ServerResponse): boolean {
-    const all = [...this.resources.values()];
-    const aggregated = this.aggregatedDiscovery && accept.includes("apidiscovery.k8s.io");
-    const groupsOf = (core: boolean): Map<string, Map<string, FakeResource[]>> => {
-      const gs = new Map<string, Map<string, FakeResource[]>>();
-      for (const r of all.filter((x) => (x.group === "") === core)) {
-        const vs = gs.get(r.group) ?? new Map<string, FakeResource[]>();
-        vs.set(r.version, [...(vs.get(r.version) ?? []), r]);
-        gs.set(r.group, vs);
-      }
-      return gs;
-    };
-    const aggregatedList = (core: boolean): unknown => ({
-      kind: "APIGroupDiscoveryList",
-      apiVersion: "apidiscovery.k8s.io/v2",
-      metadata: {},
-      items: [...groupsOf(core)].map(([g, vs]) => ({
-        metadata: { name: g },
-        versions: [...vs].map(([v, rs]) => ({
-          version: v,
-          resources: rs.map((x) => ({ resource: x.resource, responseKind: { group: g, version: v, kind: x.kind }, scope: x.namespaced ? "Namespaced" : "Cluster", verbs: ["get", "list", "watch"] })),
-        })),
-      })),
-    });
-    if (path === "/api") {
-      if (aggregated) this.send(res, 200, aggregatedList(true), { "Content-Type": "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList" });
-      else this.send(res, 200, { kind: "APIVersions", versions: ["v1"] });
-      return true;
-    }
-    if (path === "/apis") {
-      if (aggregated) this.send(res, 200, aggregatedList(false), { "Content-Type": "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList" });
-      else
-        this.send(res, 200, {
-          kind: "APIGroupList",
-          apiVersion: "v1",
-          groups: [...groupsOf(false)].map(([g, vs]) => ({ name: g, versions: [...vs.keys()].map((v) => ({ groupVersion: `${g}/${v}`, version: v })) })),
-        });
-      return true;
-    }
-    const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
-    if (m === null) return false;
-    const [g, v] = m[1] !== undefined ? ["", m[1]] : [m[2] as string, m[3] as string];
-    const rs = all.filter((x) => x.group === g && x.version === v);
-    if (rs.length === 0) {
-      this.send(res, 404, status(404, "NotFound", "the server could not find the requested resource"));
-      return true;
-    }
-    this.send(res, 200, {
-      kind: "APIResourceList",
-      apiVersion: "v1",
-      groupVersion: g === "" ? v : `${g}/${v}`,
-      resources: rs.flatMap((x) => [
-        { name: x.resource, kind: x.kind, namespaced: x.namespaced, verbs: ["get", "list", "watch"] },
-        { name: `${x.resource}/status`, kind: x.kind, namespaced: x.namespaced, verbs: ["get", "update"] },
-      ]),
-    });
-    return true;
   }
 }

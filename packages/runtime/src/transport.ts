@@ -35,7 +35,11 @@ export interface TransportOptions {
   server: string;
   /** Authentication; none when omitted. */
   auth?: AuthProvider;
-  /** Sockets per host in the keep-alive agent. Default 64. */
+  /**
+   * Sockets per host for ordinary requests (keep-alive). Default 64.
+   * Streams (watches) use a separate, uncapped agent, so long-lived watches
+   * can never starve ordinary requests of sockets.
+   */
   maxSockets?: number;
   /** User-Agent header. Default "work-api-ts/0.1.0". */
   userAgent?: string;
@@ -73,6 +77,7 @@ export interface RequestOptions {
 
 interface Session {
   agent: http.Agent;
+  streamAgent: http.Agent;
   headers: Record<string, string>;
   fetchedAt: number;
   tlsKey: string;
@@ -151,6 +156,7 @@ export class Transport {
   /** Closes idle keep-alive sockets. In-flight requests and watches are cut. */
   close(): void {
     this.session?.agent.destroy();
+    this.session?.streamAgent.destroy();
     for (const a of this.retiredAgents.splice(0)) a.destroy();
     this.session = undefined;
   }
@@ -187,28 +193,19 @@ export class Transport {
       const m: AuthMaterial = this.auth !== undefined ? await this.auth() : {};
       const tlsKey = tlsKeyOf(m);
       let agent = this.session?.agent;
-      if (agent === undefined || this.session?.tlsKey !== tlsKey) {
-        if (agent !== undefined) this.retiredAgents.push(agent);
-        const common = { keepAlive: true, maxSockets: this.opts.maxSockets, scheduling: "lifo" as const };
-        agent =
-          this.server.protocol === "https:"
-            ? new https.Agent({
-                ...common,
-                ...(m.ca !== undefined ? { ca: m.ca } : {}),
-                ...(m.cert !== undefined ? { cert: m.cert } : {}),
-                ...(m.key !== undefined ? { key: m.key } : {}),
-                ...(m.pfx !== undefined ? { pfx: m.pfx } : {}),
-                ...(m.passphrase !== undefined ? { passphrase: m.passphrase } : {}),
-                ...(m.rejectUnauthorized !== undefined ? { rejectUnauthorized: m.rejectUnauthorized } : {}),
-                ...(m.servername !== undefined ? { servername: m.servername } : {}),
-              })
-            : new http.Agent(common);
+      let streamAgent = this.session?.streamAgent;
+      if (agent === undefined || streamAgent === undefined || this.session?.tlsKey !== tlsKey) {
+        if (agent !== undefined) this.retire(agent);
+        if (streamAgent !== undefined) this.retire(streamAgent);
+        agent = this.makeAgent(m, { keepAlive: true, maxSockets: this.opts.maxSockets, scheduling: "lifo" });
+        // keepAlive also turns on TCP keep-alive probes, which detect dead watch peers
+        streamAgent = this.makeAgent(m, { keepAlive: true, maxFreeSockets: 4 });
       }
       const headers: Record<string, string> = { ...(m.headers ?? {}) };
       if (m.basicAuth !== undefined && headers.Authorization === undefined) {
         headers.Authorization = `Basic ${Buffer.from(m.basicAuth).toString("base64")}`;
       }
-      const s: Session = { agent, headers, fetchedAt: Date.now(), tlsKey };
+      const s: Session = { agent, streamAgent, headers, fetchedAt: Date.now(), tlsKey };
       this.session = s;
       return s;
     })();
@@ -217,6 +214,30 @@ export class Transport {
     } finally {
       this.sessionPending = undefined;
     }
+  }
+
+  /** Old credentials' agents keep serving their open requests for a while, then are closed. */
+  private retire(agent: http.Agent): void {
+    this.retiredAgents.push(agent);
+    setTimeout(() => {
+      agent.destroy();
+      const i = this.retiredAgents.indexOf(agent);
+      if (i >= 0) this.retiredAgents.splice(i, 1);
+    }, 10 * 60_000).unref();
+  }
+
+  private makeAgent(m: AuthMaterial, common: http.AgentOptions): http.Agent {
+    if (this.server.protocol !== "https:") return new http.Agent(common);
+    return new https.Agent({
+      ...common,
+      ...(m.ca !== undefined ? { ca: m.ca } : {}),
+      ...(m.cert !== undefined ? { cert: m.cert } : {}),
+      ...(m.key !== undefined ? { key: m.key } : {}),
+      ...(m.pfx !== undefined ? { pfx: m.pfx } : {}),
+      ...(m.passphrase !== undefined ? { passphrase: m.passphrase } : {}),
+      ...(m.rejectUnauthorized !== undefined ? { rejectUnauthorized: m.rejectUnauthorized } : {}),
+      ...(m.servername !== undefined ? { servername: m.servername } : {}),
+    });
   }
 
   private async send(
@@ -251,7 +272,7 @@ export class Transport {
       let res: http.IncomingMessage;
       let resBody: Buffer | undefined;
       try {
-        ({ res, body: resBody } = await this.attempt(method, url, headers, body, session.agent, opts, stream));
+        ({ res, body: resBody } = await this.attempt(method, url, headers, body, stream ? session.streamAgent : session.agent, opts, stream));
       } catch (e) {
         this.counter.recordError();
         const code = (e as { code?: unknown }).code;

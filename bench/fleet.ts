@@ -1,0 +1,124 @@
+/**
+ * 7. Fleet scale: one hub controller, C clusters registered as
+ * ClusterProfiles, an agent per cluster with the kubeconfig the hub minted,
+ * the agents spread over the spoke API servers; W Works per cluster from
+ * WorkPlacements; time until all C x W are Applied on the hub.
+ *
+ * A WorkPlacement writes the same template to every cluster it selects, and
+ * agents that share a spoke API server must not apply the same objects (they
+ * would take them from each other forever). So clusters are grouped in
+ * "lanes" of one cluster per spoke API server (label bench.work-api/lane),
+ * and each of the W Work slots is one WorkPlacement per lane whose objects
+ * live in that lane's namespace: W x C/S placements, each selecting S
+ * clusters (with one spoke API server per cluster this is W placements
+ * selecting every cluster).
+ */
+import { CLUSTERSET_LABEL, ClusterProfileResource, PLACEMENT_NAME_LABEL, WorkPlacementResource, type KubeObject, type WorkPlacement } from "@work-api/api";
+import { AGENT_KUBECONFIG_KEY, AGENT_KUBECONFIG_SECRET } from "@work-api/api";
+import { startAgent, type Agent } from "./lib/agents.js";
+import type { BenchContext, FleetResult } from "./lib/context.js";
+import { clusterProfile, waitRegistered } from "./footprint.js";
+import { hubUnavailable, startHubProcess } from "./lib/hubproc.js";
+import { Secrets, WorkTracker, createIfMissing, ensureNamespace, pool, withRetry } from "./lib/kube.js";
+import { log, NotRunError, now } from "./lib/log.js";
+import { configMap } from "./lib/objects.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { round } from "./lib/stats.js";
+
+export const FLEET_INVENTORY = "bench-fleet";
+export const LANE_LABEL = "bench.work-api/lane";
+const HUB_CONCURRENCY = 4;
+
+export async function runFleet(ctx: BenchContext): Promise<FleetResult> {
+  const why = hubUnavailable();
+  if (why) throw new NotRunError(why);
+  const s = ctx.sizes;
+  const hub = ctx.plane.hub;
+  const spokes = ctx.plane.spokes.slice(0, s.fleetSpokes);
+  const S = spokes.length;
+  const C = s.fleetClusters - (s.fleetClusters % S);
+  const L = C / S;
+  const W = s.fleetWorksPerCluster;
+  const inv = FLEET_INVENTORY;
+  const pad = String(C - 1).length;
+  const clusters = Array.from({ length: C }, (_, i) => ({ name: `fleet-c${String(i).padStart(pad, "0")}`, spoke: spokes[i % S]!, lane: Math.floor(i / S) }));
+  const laneNs = (k: number): string => `fleet-l${k}`;
+
+  await ensureNamespace(hub.admin, inv, { [CLUSTERSET_LABEL]: "bench-fleet" });
+  for (const sp of spokes) for (let k = 0; k < L; k++) await ensureNamespace(sp.admin, laneNs(k));
+  const hubProc = await startHubProcess({ kubeconfig: hub.kubeconfig, inventoryNamespace: inv, logDir: ctx.logDir, name: "fleet", concurrency: HUB_CONCURRENCY });
+  const agents: Agent[] = [];
+  const tracker = new WorkTracker(hub.admin, { labelSelector: PLACEMENT_NAME_LABEL });
+  try {
+    const t0 = now();
+    await pool(clusters, s.createConcurrency, (c) => withRetry(() => createIfMissing(hub.admin, ClusterProfileResource, clusterProfile(c.name, inv, { [LANE_LABEL]: String(c.lane) }))));
+    await waitRegistered(ctx, clusters.map((c) => c.name), 20 * 60_000);
+    const registerSeconds = (now() - t0) / 1000;
+    log(`fleet: ${C} clusters registered in ${registerSeconds.toFixed(1)} s`);
+
+    const t1 = now();
+    await pool(clusters, 4, async (c) => {
+      const secret = await hub.admin.get<KubeObject & { data?: Record<string, string> }>(Secrets, AGENT_KUBECONFIG_SECRET, { namespace: c.name });
+      const path = join(ctx.dir, `fleet-${c.name}.kubeconfig`);
+      writeFileSync(path, Buffer.from(secret.data?.[AGENT_KUBECONFIG_KEY] ?? "", "base64"), { mode: 0o600 });
+      agents.push(await startAgent({ name: c.name, hubKubeconfig: path, spokeKubeconfig: c.spoke.kubeconfig, clusterName: c.name, logDir: ctx.logDir, readyTimeoutMs: 180_000 }));
+    });
+    const agentsStartSeconds = (now() - t1) / 1000;
+    log(`fleet: ${agents.length} agents ready in ${agentsStartSeconds.toFixed(1)} s (${S} spoke API servers)`);
+
+    await tracker.start();
+    const placements: WorkPlacement[] = [];
+    for (let j = 0; j < W; j++) {
+      for (let k = 0; k < L; k++) {
+        const name = `fleet-w${j}-l${k}`;
+        placements.push({
+          apiVersion: "multicluster.x-k8s.io/v1alpha1",
+          kind: "WorkPlacement",
+          metadata: { name, namespace: inv },
+          spec: {
+            clusterSelector: { matchLabels: { [LANE_LABEL]: String(k) } },
+            workTemplate: { spec: { workload: { manifests: Array.from({ length: s.fleetManifests }, (_, m) => configMap(laneNs(k), `w${j}-${m}`)) } } },
+          },
+        });
+      }
+    }
+    const total = C * W;
+    let firstSent = Infinity;
+    await pool(placements, s.createConcurrency, async (p) => {
+      firstSent = Math.min(firstSent, now());
+      await withRetry(() => createIfMissing(hub.admin, WorkPlacementResource, p));
+    });
+    log(`fleet: ${placements.length} WorkPlacements created; waiting for ${total} Works`);
+    await tracker.waitApplied(total, 30 * 60_000, "fleet");
+    // Each Work's first sighting in the watch: the last of them is when the fan-out was complete.
+    const fanOutAt = Math.max(...tracker.seenAt.values());
+    const appliedSeconds = (Math.max(...tracker.appliedAt.values()) - firstSent) / 1000;
+    const hubSample = hubProc.sample();
+    const rss = agents.map((a) => a.sample().rssMiB);
+    const r: FleetResult = {
+      kind: "fleet",
+      clusters: C,
+      spokes: S,
+      worksPerCluster: W,
+      manifestsPerWork: s.fleetManifests,
+      placements: placements.length,
+      clustersPerPlacement: S,
+      registerSeconds: round(registerSeconds, 1),
+      agentsStartSeconds: round(agentsStartSeconds, 1),
+      fanOutSeconds: round((fanOutAt - firstSent) / 1000, 1),
+      appliedSeconds: round(appliedSeconds, 1),
+      works: total,
+      worksPerSecond: round(total / appliedSeconds, 1),
+      hubRssMiB: round(hubSample.rssMiB, 1),
+      agentRssMiB: { total: round(rss.reduce((a, b) => a + b, 0), 0), mean: round(rss.reduce((a, b) => a + b, 0) / rss.length, 1), max: round(Math.max(...rss), 1) },
+      hubConcurrency: HUB_CONCURRENCY,
+    };
+    log(`fleet: ${total} Works Applied ${r.appliedSeconds} s after the first WorkPlacement (all Works existed after ${r.fanOutSeconds} s)`);
+    return r;
+  } finally {
+    await tracker.stop();
+    await pool(agents, 16, (a) => a.stop());
+    await hubProc.stop();
+  }
+}

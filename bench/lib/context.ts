@@ -1,0 +1,176 @@
+/** What every benchmark module gets, and the shapes of their results (also read by report.ts). */
+import type { BenchName, BenchOptions, Sizes } from "./options.js";
+import type { BenchPlane } from "./plane.js";
+import type { AgentRequestCounts, RequestSummary } from "./metrics.js";
+import type { Summary } from "./stats.js";
+import type { CpuAccount } from "./cpu.js";
+
+export interface BenchContext {
+  opts: BenchOptions;
+  sizes: Sizes;
+  plane: BenchPlane;
+  /** Run dir: the plane, kubeconfigs, process logs. */
+  dir: string;
+  logDir: string;
+  /** Results of the benchmarks that already ran (throughput reads the ceiling). */
+  results: Partial<Record<BenchName, BenchOutcome>>;
+}
+
+export type BenchOutcome =
+  | { status: "ok"; seconds: number; data: BenchData }
+  | { status: "not run"; reason: string }
+  | { status: "failed"; seconds: number; error: string }
+  | { status: "skipped" };
+
+export type BenchData = CeilingResult | ThroughputResult | LatencyResult | DriftResult | FleetResult | FootprintResult;
+
+export interface CeilingRun {
+  concurrency: number;
+  seconds: number;
+  requests: number;
+  errors: number;
+  ssaPerSecond: number;
+  latencyMs: Summary;
+  cpu: CpuAccount;
+}
+
+export interface CeilingResult {
+  kind: "ceiling";
+  cluster: string;
+  object: string;
+  warmupSeconds: number;
+  runs: CeilingRun[];
+}
+
+/** Requests of one measured phase, from the API servers (minus the benchmark's own) and from the agent. */
+export interface Efficiency {
+  works: number;
+  manifestsPerWork: number;
+  hub: RequestSummary;
+  spoke: RequestSummary;
+  /**
+   * Per Work. The agent's writes are told apart from kube-controller-manager's
+   * by resource: on the spoke the agent only applies (APPLY) and writes
+   * AppliedWorks; every other spoke write (pods, ReplicaSets, EndpointSlices,
+   * ServiceAccounts and root-CA ConfigMaps of new namespaces, Events, status
+   * of Deployments) is the controller manager's, reported as controllerWrites.
+   */
+  perWork: {
+    spokeApplies: number;
+    spokeAppliedWorkWrites: number;
+    hubWrites: number;
+    /** hubWrites + spokeAppliedWorkWrites: the agent's writes besides one SSA per manifest. */
+    otherWrites: number;
+    /** GET and LIST on hub and spoke (server-side, every client). */
+    reads: number;
+    /** spokeApplies + otherWrites + reads. */
+    total: number;
+    /** otherWrites + reads: the constant on top of the SSAs. */
+    nonApply: number;
+    controllerWrites: number;
+  };
+  /** Spoke SSAs / manifests. */
+  ssaPerManifest: number;
+  /** What the agent counted itself (cluster -> verb). */
+  agentClient: AgentRequestCounts;
+  /** The benchmark's own requests subtracted from the server counts. */
+  subtracted: { hub: Record<string, number>; spoke: Record<string, number> };
+}
+
+export interface Idle {
+  seconds: number;
+  hub: RequestSummary;
+  spoke: RequestSummary;
+  agentClient: AgentRequestCounts;
+  agentReconciles: number;
+}
+
+export interface ProcFootprint {
+  rssMiB: number;
+  hwmMiB: number;
+  /** CPU seconds used during the idle window. */
+  cpuSeconds: number;
+  idleSeconds: number;
+}
+
+export interface ThroughputResult {
+  kind: "throughput";
+  works: number;
+  manifestsPerWork: number;
+  createConcurrency: number;
+  agentConcurrency: number;
+  /** First create sent -> last create answered. */
+  createSeconds: number;
+  /** First create sent -> last Work seen Applied on the hub. */
+  appliedSeconds: number;
+  manifestsPerSecond: number;
+  worksPerSecond: number;
+  ceilingConcurrency: number;
+  ceilingSsaPerSecond: number | null;
+  ratio: number | null;
+  efficiency: Efficiency;
+  idle: Idle;
+  agentFootprint: ProcFootprint;
+  /** CPU from the first create to the last Applied. */
+  cpu: CpuAccount;
+}
+
+export interface LatencyResult {
+  kind: "latency";
+  works: number;
+  manifests: string[];
+  latencySeconds: Summary;
+  efficiency: Efficiency;
+}
+
+export interface DriftResult {
+  kind: "drift";
+  works: number;
+  manifestsPerWork: number;
+  edits: number;
+  reverted: number;
+  timeouts: number;
+  revertSeconds: Summary;
+}
+
+export interface FootprintAgent extends ProcFootprint {
+  works: number;
+  manifestsPerWork: number;
+  convergeSeconds: number;
+  /** Requests of the Works added in this step (1-manifest Works). */
+  efficiency: Efficiency;
+}
+
+export interface FootprintHub extends ProcFootprint {
+  profiles: number;
+  registerSeconds: number;
+}
+
+export interface FootprintResult {
+  kind: "footprint";
+  agent: FootprintAgent[];
+  hub: FootprintHub | { notRun: string };
+}
+
+export interface FleetResult {
+  kind: "fleet";
+  clusters: number;
+  spokes: number;
+  worksPerCluster: number;
+  manifestsPerWork: number;
+  placements: number;
+  clustersPerPlacement: number;
+  /** Profiles created -> every cluster's kubeconfig Secret minted. */
+  registerSeconds: number;
+  /** Time to start all agents until /readyz. */
+  agentsStartSeconds: number;
+  /** First WorkPlacement created -> all Works exist on the hub. */
+  fanOutSeconds: number;
+  /** First WorkPlacement created -> all Works Applied. */
+  appliedSeconds: number;
+  works: number;
+  worksPerSecond: number;
+  hubRssMiB: number;
+  agentRssMiB: { total: number; mean: number; max: number };
+  hubConcurrency: number;
+}

@@ -1,0 +1,254 @@
+/**
+ * work-hub health and removal with real agents (agent/bin/work-agent.js,
+ * running with the credentials the hub minted) on the real spokes of the
+ * shared plane:
+ * - the ClusterProfile status follows the agent's heartbeat Lease as the
+ *   agent is stopped and restarted;
+ * - deleting a ClusterProfile deletes its Works (the live agent removes what
+ *   they applied), then its namespace, then lets the profile go;
+ * - with the agent gone, the hub releases the Works' finalizers after the
+ *   grace period and an Event names what was orphaned on the spoke.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AppliedWorkResource,
+  CLUSTER_MANAGER_LABEL,
+  ClusterProfileResource,
+  WORK_FINALIZER,
+  WorkResource,
+  findCondition,
+  type AppliedWork,
+  type ClusterProfile,
+  type KubeObject,
+  type Work,
+} from "@work-api/api";
+import { AGENT_KUBECONFIG_SECRET, KUBECONFIG_KEY, startHub, type RunningHub } from "@work-api/hub";
+import { KubeClient, createLogger, isNotFound, noopLogger } from "@work-api/runtime";
+import { hubKubeconfig, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
+
+const AGENT_BIN = fileURLToPath(new URL("../../agent/bin/work-agent.js", import.meta.url));
+const Namespaces = { group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false } as const;
+const Secrets = { group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true } as const;
+const ConfigMaps = { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true } as const;
+const Events = { group: "", version: "v1", resource: "events", kind: "Event", namespaced: true } as const;
+
+const inv = testNamespace("hhealth-fleet");
+const tmp = mkdtempSync(join(tmpdir(), "hub-health-"));
+const admin = KubeClient.fromFile(hubKubeconfig());
+const spokes = { 1: KubeClient.fromFile(spokeKubeconfig(1)), 2: KubeClient.fromFile(spokeKubeconfig(2)) } as const;
+let hub: RunningHub;
+const agents = new Set<AgentProcess>();
+
+/** A work-agent child process for one cluster, with the hub-minted kubeconfig. */
+class AgentProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  readonly log: string;
+
+  constructor(
+    readonly cluster: string,
+    private readonly spoke: 1 | 2,
+  ) {
+    this.log = join(tmp, `${cluster}.log`);
+  }
+
+  async start(): Promise<void> {
+    const s = await waitFor(async () => (await get<{ data?: Record<string, string> }>(Secrets, AGENT_KUBECONFIG_SECRET, this.cluster))?.data?.[KUBECONFIG_KEY], { message: "minted kubeconfig" });
+    const kubeconfig = join(tmp, `${this.cluster}.kubeconfig`);
+    writeFileSync(kubeconfig, Buffer.from(s, "base64"), { mode: 0o600 });
+    const fd = openSync(this.log, "a");
+    this.child = spawn(
+      process.execPath,
+      [AGENT_BIN, "--hub-kubeconfig", kubeconfig, "--spoke-kubeconfig", spokeKubeconfig(this.spoke), "--cluster-name", this.cluster, "--health-addr", "0", "--metrics-addr", "0", "--lease-duration", "3s", "--log-format", "text"],
+      { stdio: ["ignore", fd, fd] },
+    );
+    closeSync(fd);
+    const child = this.child;
+    this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
+    agents.add(this);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill("SIGTERM");
+      const timer = setTimeout(() => this.child?.kill("SIGKILL"), 10_000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    agents.delete(this);
+  }
+
+  tail(): string {
+    try {
+      return readFileSync(this.log, "utf8").split("\n").slice(-20).join("\n");
+    } catch {
+      return "";
+    }
+  }
+}
+
+async function get<T = KubeObject>(r: Parameters<KubeClient["get"]>[0], name: string, namespace?: string, client = admin): Promise<T | undefined> {
+  try {
+    return (await client.get(r, name, namespace ? { namespace } : {})) as T;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+async function createProfile(name: string): Promise<void> {
+  await admin.create(ClusterProfileResource, {
+    apiVersion: "multicluster.x-k8s.io/v1alpha1",
+    kind: "ClusterProfile",
+    metadata: { name, namespace: inv, labels: { [CLUSTER_MANAGER_LABEL]: "work-api" } },
+    spec: { clusterManager: { name: "work-api" } },
+  });
+}
+
+async function condition(name: string, type: string): Promise<{ status: string; reason: string } | undefined> {
+  const p = await get<ClusterProfile>(ClusterProfileResource, name, inv);
+  return findCondition(p?.status?.conditions, type);
+}
+
+async function eventsAbout(name: string): Promise<{ reason?: string; type?: string; message?: string }[]> {
+  return (await admin.list(Events, { namespace: inv, fieldSelector: `involvedObject.name=${name}` })).items as { reason?: string }[];
+}
+
+function configMapWork(name: string, namespace: string, cm: string): Work {
+  return {
+    apiVersion: "multicluster.x-k8s.io/v1alpha1",
+    kind: "Work",
+    metadata: { name, namespace },
+    spec: { workload: { manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: cm, namespace: "default" }, data: { from: name } }] } },
+  };
+}
+
+/** Removes what an agent left on a spoke for a hub namespace (AppliedWorks and their ConfigMaps). */
+async function cleanSpoke(spoke: 1 | 2, hubNamespace: string, configMaps: string[]): Promise<void> {
+  const c = spokes[spoke];
+  for (const cm of configMaps) await c.delete(ConfigMaps, cm, { namespace: "default" }).catch(() => undefined);
+  const aws = await c.list<AppliedWork & KubeObject>(AppliedWorkResource);
+  for (const aw of aws.items) if (aw.spec?.workNamespace === hubNamespace) await c.delete(AppliedWorkResource, aw.metadata.name!).catch(() => undefined);
+}
+
+beforeAll(async () => {
+  hub = await startHub({
+    // E2E_HUB_LOG_LEVEL=debug shows the hub's log on stderr.
+    logger: process.env.E2E_HUB_LOG_LEVEL ? createLogger({ level: process.env.E2E_HUB_LOG_LEVEL as "debug", pretty: true }) : noopLogger,
+    kubeconfig: hubKubeconfig(),
+    inventoryNamespace: inv,
+    leaderElect: false,
+    healthAddr: "0",
+    metricsAddr: "0",
+    removalGracePeriodMs: 5_000,
+  });
+});
+
+afterAll(async () => {
+  for (const a of [...agents]) await a.stop();
+  const left = await admin.list(ClusterProfileResource, { namespace: inv }).catch(() => ({ items: [] }));
+  for (const p of left.items) await admin.delete(ClusterProfileResource, p.metadata!.name!, { namespace: inv }).catch(() => undefined);
+  await waitFor(async () => (await admin.list(ClusterProfileResource, { namespace: inv })).items.length === 0, { timeoutMs: 60_000 }).catch(() => undefined);
+  await hub?.stop();
+  for (const c of [admin, spokes[1], spokes[2]]) c.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("work-hub health", () => {
+  it("copies the agent's heartbeat into the ClusterProfile and follows it as the agent stops and restarts", async () => {
+    const name = uniqueName("hhealth");
+    await createProfile(name);
+    await waitFor(async () => (await condition(name, "Joined"))?.reason === "AgentNotConnected", { message: "Joined Unknown before the agent runs" });
+
+    const agent = new AgentProcess(name, 1);
+    await agent.start();
+    const live = await waitFor(async () => {
+      const p = await get<ClusterProfile>(ClusterProfileResource, name, inv);
+      return findCondition(p?.status?.conditions, "Joined")?.status === "True" ? p : undefined;
+    }, { message: `Joined True (agent log:\n${agent.tail()})` });
+    expect(findCondition(live.status?.conditions, "ControlPlaneHealthy")).toMatchObject({ status: "True" });
+    expect(live.status?.version?.kubernetes).toBe("v1.34.4");
+    const id = live.status?.properties?.find((p) => p.name === "cluster.clusterset.k8s.io");
+    expect(id).toMatchObject({ value: "spoke1" });
+    expect(Date.parse(id!.lastObservedTime!)).toBeGreaterThan(Date.now() - 60_000);
+
+    await agent.stop();
+    await waitFor(async () => (await condition(name, "Joined"))?.status === "False", { timeoutMs: 20_000, message: "Joined False after the agent stops" });
+    expect(await condition(name, "Joined")).toMatchObject({ reason: "AgentLeaseExpired" });
+    expect(await condition(name, "ControlPlaneHealthy")).toMatchObject({ status: "Unknown", reason: "AgentLeaseExpired" });
+    // The last known facts stay.
+    expect((await get<ClusterProfile>(ClusterProfileResource, name, inv))?.status?.version?.kubernetes).toBe("v1.34.4");
+
+    const again = new AgentProcess(name, 1);
+    await again.start();
+    await waitFor(async () => (await condition(name, "Joined"))?.status === "True", { message: "Joined True after restart" });
+    expect(await condition(name, "ControlPlaneHealthy")).toMatchObject({ status: "True" });
+    await again.stop();
+    const reasons = (await eventsAbout(name)).map((e) => e.reason);
+    expect(reasons).toEqual(expect.arrayContaining(["AgentNotConnected", "AgentLeaseRenewed", "AgentLeaseExpired"]));
+    await cleanSpoke(1, name, []);
+  });
+});
+
+describe("work-hub removal", () => {
+  it("deletes a removed cluster's Works, lets the live agent clean the spoke, then deletes its namespace and releases the profile", async () => {
+    const name = uniqueName("hremove");
+    const cm = uniqueName("hremove-cm");
+    await createProfile(name);
+    const agent = new AgentProcess(name, 2);
+    await agent.start();
+    try {
+      await waitFor(() => get(Namespaces, name));
+      await admin.create(WorkResource, configMapWork("w1", name, cm));
+      await waitFor(() => get(ConfigMaps, cm, "default", spokes[2]), { message: `ConfigMap on spoke2 (agent log:\n${agent.tail()})` });
+      const w = await get<Work>(WorkResource, "w1", name);
+      expect(w?.metadata.finalizers).toContain(WORK_FINALIZER);
+
+      await admin.delete(ClusterProfileResource, name, { namespace: inv });
+      await waitFor(async () => (await get(ConfigMaps, cm, "default", spokes[2])) === undefined, { message: "the agent removes the ConfigMap" });
+      await waitFor(async () => (await get(ClusterProfileResource, name, inv)) === undefined, { timeoutMs: 60_000, message: "profile released" });
+      expect(await get(Namespaces, name)).toBeUndefined();
+      expect((await eventsAbout(name)).map((e) => e.reason)).not.toContain("OrphanedWorkResources");
+    } finally {
+      await agent.stop();
+      await cleanSpoke(2, name, [cm]);
+    }
+  });
+
+  it("releases the finalizers of a gone agent after the grace period and says what was orphaned", async () => {
+    const name = uniqueName("horphan");
+    const cm = uniqueName("horphan-cm");
+    await createProfile(name);
+    const agent = new AgentProcess(name, 1);
+    await agent.start();
+    try {
+      await waitFor(() => get(Namespaces, name));
+      await admin.create(WorkResource, configMapWork("w1", name, cm));
+      await waitFor(() => get(ConfigMaps, cm, "default", spokes[1]), { message: `ConfigMap on spoke1 (agent log:\n${agent.tail()})` });
+      await waitFor(async () => (await get<Work>(WorkResource, "w1", name))?.metadata.finalizers?.includes(WORK_FINALIZER));
+      await agent.stop();
+
+      const t0 = Date.now();
+      await admin.delete(ClusterProfileResource, name, { namespace: inv });
+      // The Work is held while the agent might still come back (Lease 3 s + grace 5 s).
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect((await get<Work>(WorkResource, "w1", name))?.metadata.deletionTimestamp).toBeDefined();
+      await waitFor(async () => (await get(ClusterProfileResource, name, inv)) === undefined, { timeoutMs: 60_000, message: "profile released" });
+      expect(Date.now() - t0).toBeGreaterThan(4_000);
+      expect(await get(Namespaces, name)).toBeUndefined();
+      const orphaned = (await eventsAbout(name)).find((e) => e.reason === "OrphanedWorkResources");
+      expect(orphaned).toMatchObject({ type: "Warning" });
+      expect(orphaned?.message).toContain("w1");
+      // What the Work applied is still on the spoke: nobody was there to remove it.
+      expect(await get(ConfigMaps, cm, "default", spokes[1])).toBeDefined();
+    } finally {
+      await agent.stop();
+      await cleanSpoke(1, name, [cm]);
+    }
+  });
+});
