@@ -148,7 +148,7 @@ function undocumented(root: Schema): string[] {
     .map(([path]) => path);
 }
 
-const crdFiles = existsSync(crdsDir) ? readdirSync(crdsDir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+const crdFiles = existsSync(crdsDir) ? readdirSync(crdsDir).filter((f) => /\.ya?ml$/.test(f) && f !== "kustomization.yaml").sort() : [];
 const known = Object.entries(CRD_FILES) as [string, CrdFile][];
 
 // ------------------------------------------------------------------ every file
