@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make demo` (after `make build`): starts a hub and two spokes with
-# `localplane up`, prints how to reach them, and stops everything on Ctrl-C.
+# `localplane up`, the hub controller, one agent per spoke with credentials
+# the hub minted, applies a sample Work and a sample WorkPlacement, prints
+# their status, and stops everything on Ctrl-C.
 #
 # Structure: each step is a function; `main` calls them in order. Background
 # processes are started with `start_bg NAME CMD...` so `cleanup` stops them
@@ -112,6 +114,66 @@ print_access() {
   echo "   logs: $logs/ and $dir/<cluster>/logs/"
 }
 
+hubk() { kubectl --kubeconfig "$(kubeconfig hub)" "$@"; }
+
+# The hub controller: registration, credentials, health, placement.
+start_hub() {
+  say "starting the hub controller (work-hub)"
+  start_bg work-hub node "$root/hub/bin/work-hub.js" --kubeconfig "$(kubeconfig hub)" \
+    --leader-elect=false --health-addr 0 --metrics-addr 0 --log-format text --lease-duration 20s
+}
+
+register_spokes() {
+  say "registering spoke1 and spoke2 (ClusterProfiles in fleet-system)"
+  hubk apply -f "$root/examples/clusterprofiles.yaml" | sed 's/^/   /'
+}
+
+# One agent per spoke, with the credentials the hub minted (never the hub admin).
+start_agents() {
+  local c creds
+  for c in spoke1 spoke2; do
+    creds="$dir/demo-$c-hub.kubeconfig"
+    node "$root/hub/bin/work-hub.js" join "$c" --kubeconfig "$(kubeconfig hub)" --print kubeconfig --wait 90s >"$creds" \
+      || die "the hub did not mint credentials for $c; see $logs/work-hub.log"
+    chmod 600 "$creds"
+    say "starting the agent of $c (work-agent, hub credentials minted by work-hub: $creds)"
+    # The cluster name comes from the spoke's ClusterProperty cluster.clusterset.k8s.io.
+    start_bg "agent-$c" node "$root/agent/bin/work-agent.js" --hub-kubeconfig "$creds" \
+      --spoke-kubeconfig "$(kubeconfig "$c")" --health-addr 0 --metrics-addr 0 --log-format text --lease-duration 20s
+  done
+}
+
+apply_samples() {
+  say "applying the sample Work (spoke1/sample) and the sample WorkPlacement (fleet-system/web)"
+  hubk apply -f "$root/examples/sample-work.yaml" | sed 's/^/   /'
+  hubk apply -f "$root/examples/workplacement.yaml" | sed 's/^/   /'
+  say "waiting for them to be Applied and Available"
+  hubk wait --for=condition=Applied work/sample -n spoke1 --timeout=120s | sed 's/^/   /'
+  hubk wait --for=condition=Available work/sample -n spoke1 --timeout=120s | sed 's/^/   /'
+  local c
+  for c in spoke1 spoke2; do
+    until hubk get work/web -n "$c" >/dev/null 2>&1; do sleep 0.5; done
+    hubk wait --for=condition=Available work/web -n "$c" --timeout=120s | sed 's/^/   /'
+  done
+  hubk wait --for=condition=Joined clusterprofile/spoke1 clusterprofile/spoke2 -n fleet-system --timeout=60s | sed 's/^/   /'
+}
+
+show_status() {
+  local plugin=(node "$root/hub/bin/kubectl-work.js")
+  say "kubectl get works -A"
+  hubk get works -A
+  say "kubectl work clusters"
+  "${plugin[@]}" clusters --kubeconfig "$(kubeconfig hub)"
+  say "kubectl work status sample -n spoke1"
+  "${plugin[@]}" status sample -n spoke1 --kubeconfig "$(kubeconfig hub)"
+  say "kubectl get workplacements -n fleet-system"
+  hubk get workplacements -n fleet-system -o wide
+  say "on spoke1: the objects the Works applied"
+  kubectl --kubeconfig "$(kubeconfig spoke1)" get ns,configmap,deployment,service -l work.multicluster.x-k8s.io/agent -A
+  echo
+  echo "   try: export PATH=\"$root/node_modules/.bin:\$PATH\"; kubectl work status web -n spoke2 --kubeconfig $(kubeconfig hub)"
+}
+
 # Keeps running until Ctrl-C or until the control planes stop by themselves.
 serve() {
   if [ "${DEMO_EXIT_AFTER_READY:-0}" = 1 ]; then
@@ -132,9 +194,11 @@ main() {
   start_planes
   wait_planes
   print_access
-  # Later steps go here, e.g.:
-  #   start_bg hub-controller node "$root/hub/bin/work-hub.js" --kubeconfig "$(kubeconfig hub)"
-  #   start_bg agent-spoke1 node "$root/agent/bin/work-agent.js" ...
+  start_hub
+  register_spokes
+  start_agents
+  apply_samples
+  show_status
   serve
 }
 
