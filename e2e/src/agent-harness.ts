@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { KubeConfig, RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
+import { AGENT_KUBECONFIG_KEY, AGENT_KUBECONFIG_SECRET } from "@work-api/api";
 import { clients, isNotFound, waitFor } from "./env.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
@@ -209,4 +210,24 @@ export function sumMetric(samples: Map<string, number>, name: string, labels: Re
     if (Object.entries(labels).every(([lk, lv]) => ls.includes(`${lk}="${lv}"`))) total += v;
   }
   return total;
+}
+
+/**
+ * Starts an agent for `cluster` with the kubeconfig the hub controller minted
+ * into the Secret work-agent-hub-kubeconfig of the cluster's hub namespace
+ * (waits for it), so the agent runs with hub-issued credentials only.
+ */
+export async function startMintedAgent(hubKubeconfig: string, cluster: string, spokeKubeconfig: string, args: string[] = []): Promise<AgentProcess> {
+  const hub = clients(hubKubeconfig);
+  const b64 = await waitFor(async () => {
+    try {
+      return (await hub.core.readNamespacedSecret({ name: AGENT_KUBECONFIG_SECRET, namespace: cluster })).data?.[AGENT_KUBECONFIG_KEY];
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }, { timeoutMs: 60_000, message: `kubeconfig minted for ${cluster}` });
+  const path = join(mkdtempSync(join(tmpdir(), "minted-")), "hub.kubeconfig");
+  writeFileSync(path, Buffer.from(b64, "base64"), { mode: 0o600 });
+  return startAgent({ hubKubeconfig: path, spokeKubeconfig, clusterName: cluster, args: ["--log-format", "text", ...args] });
 }

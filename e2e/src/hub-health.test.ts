@@ -9,11 +9,6 @@
  * - with the agent gone, the hub releases the Works' finalizers after the
  *   grace period and an Event names what was orphaned on the spoke.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AppliedWorkResource,
@@ -27,70 +22,29 @@ import {
   type KubeObject,
   type Work,
 } from "@work-api/api";
-import { AGENT_KUBECONFIG_SECRET, KUBECONFIG_KEY, startHub, type RunningHub } from "@work-api/hub";
+import { startHub, type RunningHub } from "@work-api/hub";
 import { KubeClient, createLogger, isNotFound, noopLogger } from "@work-api/runtime";
 import { hubKubeconfig, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
+import { startMintedAgent, type AgentProcess } from "./agent-harness.js";
 
-const AGENT_BIN = fileURLToPath(new URL("../../agent/bin/work-agent.js", import.meta.url));
 const Namespaces = { group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false } as const;
-const Secrets = { group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true } as const;
 const ConfigMaps = { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true } as const;
 const Events = { group: "", version: "v1", resource: "events", kind: "Event", namespaced: true } as const;
 
 const inv = testNamespace("hhealth-fleet");
-const tmp = mkdtempSync(join(tmpdir(), "hub-health-"));
 const admin = KubeClient.fromFile(hubKubeconfig());
 const spokes = { 1: KubeClient.fromFile(spokeKubeconfig(1)), 2: KubeClient.fromFile(spokeKubeconfig(2)) } as const;
 let hub: RunningHub;
 const agents = new Set<AgentProcess>();
 
-/** A work-agent child process for one cluster, with the hub-minted kubeconfig. */
-class AgentProcess {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  readonly log: string;
-
-  constructor(
-    readonly cluster: string,
-    private readonly spoke: 1 | 2,
-  ) {
-    this.log = join(tmp, `${cluster}.log`);
-  }
-
-  async start(): Promise<void> {
-    const s = await waitFor(async () => (await get<{ data?: Record<string, string> }>(Secrets, AGENT_KUBECONFIG_SECRET, this.cluster))?.data?.[KUBECONFIG_KEY], { message: "minted kubeconfig" });
-    const kubeconfig = join(tmp, `${this.cluster}.kubeconfig`);
-    writeFileSync(kubeconfig, Buffer.from(s, "base64"), { mode: 0o600 });
-    const fd = openSync(this.log, "a");
-    this.child = spawn(
-      process.execPath,
-      [AGENT_BIN, "--hub-kubeconfig", kubeconfig, "--spoke-kubeconfig", spokeKubeconfig(this.spoke), "--cluster-name", this.cluster, "--health-addr", "0", "--metrics-addr", "0", "--lease-duration", "3s", "--log-format", "text"],
-      { stdio: ["ignore", fd, fd] },
-    );
-    closeSync(fd);
-    const child = this.child;
-    this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
-    agents.add(this);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill("SIGTERM");
-      const timer = setTimeout(() => this.child?.kill("SIGKILL"), 10_000);
-      await this.exited;
-      clearTimeout(timer);
-    }
-    agents.delete(this);
-  }
-
-  tail(): string {
-    try {
-      return readFileSync(this.log, "utf8").split("\n").slice(-20).join("\n");
-    } catch {
-      return "";
-    }
-  }
+/** A real agent for a cluster, with the kubeconfig the hub minted for it; stopped in afterAll. */
+async function agentFor(cluster: string, spoke: 1 | 2): Promise<AgentProcess> {
+  const a = await startMintedAgent(hubKubeconfig(), cluster, spokeKubeconfig(spoke), ["--lease-duration", "3s"]);
+  agents.add(a);
+  return a;
 }
+
+const tail = (a: AgentProcess): string => a.output().split("\n").slice(-20).join("\n");
 
 async function get<T = KubeObject>(r: Parameters<KubeClient["get"]>[0], name: string, namespace?: string, client = admin): Promise<T | undefined> {
   try {
@@ -156,7 +110,6 @@ afterAll(async () => {
   await waitFor(async () => (await admin.list(ClusterProfileResource, { namespace: inv })).items.length === 0, { timeoutMs: 60_000 }).catch(() => undefined);
   await hub?.stop();
   for (const c of [admin, spokes[1], spokes[2]]) c.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe("work-hub health", () => {
@@ -165,12 +118,11 @@ describe("work-hub health", () => {
     await createProfile(name);
     await waitFor(async () => (await condition(name, "Joined"))?.reason === "AgentNotConnected", { message: "Joined Unknown before the agent runs" });
 
-    const agent = new AgentProcess(name, 1);
-    await agent.start();
+    const agent = await agentFor(name, 1);
     const live = await waitFor(async () => {
       const p = await get<ClusterProfile>(ClusterProfileResource, name, inv);
       return findCondition(p?.status?.conditions, "Joined")?.status === "True" ? p : undefined;
-    }, { message: `Joined True (agent log:\n${agent.tail()})` });
+    }, { message: `Joined True (agent log:\n${tail(agent)})` });
     expect(findCondition(live.status?.conditions, "ControlPlaneHealthy")).toMatchObject({ status: "True" });
     expect(live.status?.version?.kubernetes).toBe("v1.34.4");
     const id = live.status?.properties?.find((p) => p.name === "cluster.clusterset.k8s.io");
@@ -184,8 +136,7 @@ describe("work-hub health", () => {
     // The last known facts stay.
     expect((await get<ClusterProfile>(ClusterProfileResource, name, inv))?.status?.version?.kubernetes).toBe("v1.34.4");
 
-    const again = new AgentProcess(name, 1);
-    await again.start();
+    const again = await agentFor(name, 1);
     await waitFor(async () => (await condition(name, "Joined"))?.status === "True", { message: "Joined True after restart" });
     expect(await condition(name, "ControlPlaneHealthy")).toMatchObject({ status: "True" });
     await again.stop();
@@ -200,12 +151,11 @@ describe("work-hub removal", () => {
     const name = uniqueName("hremove");
     const cm = uniqueName("hremove-cm");
     await createProfile(name);
-    const agent = new AgentProcess(name, 2);
-    await agent.start();
+    const agent = await agentFor(name, 2);
     try {
       await waitFor(() => get(Namespaces, name));
       await admin.create(WorkResource, configMapWork("w1", name, cm));
-      await waitFor(() => get(ConfigMaps, cm, "default", spokes[2]), { message: `ConfigMap on spoke2 (agent log:\n${agent.tail()})` });
+      await waitFor(() => get(ConfigMaps, cm, "default", spokes[2]), { message: `ConfigMap on spoke2 (agent log:\n${tail(agent)})` });
       const w = await get<Work>(WorkResource, "w1", name);
       expect(w?.metadata.finalizers).toContain(WORK_FINALIZER);
 
@@ -224,12 +174,11 @@ describe("work-hub removal", () => {
     const name = uniqueName("horphan");
     const cm = uniqueName("horphan-cm");
     await createProfile(name);
-    const agent = new AgentProcess(name, 1);
-    await agent.start();
+    const agent = await agentFor(name, 1);
     try {
       await waitFor(() => get(Namespaces, name));
       await admin.create(WorkResource, configMapWork("w1", name, cm));
-      await waitFor(() => get(ConfigMaps, cm, "default", spokes[1]), { message: `ConfigMap on spoke1 (agent log:\n${agent.tail()})` });
+      await waitFor(() => get(ConfigMaps, cm, "default", spokes[1]), { message: `ConfigMap on spoke1 (agent log:\n${tail(agent)})` });
       await waitFor(async () => (await get<Work>(WorkResource, "w1", name))?.metadata.finalizers?.includes(WORK_FINALIZER));
       await agent.stop();
 

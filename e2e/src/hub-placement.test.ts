@@ -5,11 +5,6 @@
  * change, the status summary, rollout limited by maxConcurrency, cleanup on
  * delete, and the CRD's validation rules.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AppliedWorkResource,
@@ -28,20 +23,18 @@ import {
   type Work,
   type WorkPlacement,
 } from "@work-api/api";
-import { AGENT_KUBECONFIG_SECRET, KUBECONFIG_KEY, startHub, type RunningHub } from "@work-api/hub";
+import { startHub, type RunningHub } from "@work-api/hub";
 import { KubeClient, createLogger, isInvalid, isNotFound, noopLogger } from "@work-api/runtime";
 import { hubKubeconfig, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
+import { startMintedAgent, type AgentProcess } from "./agent-harness.js";
 
-const AGENT_BIN = fileURLToPath(new URL("../../agent/bin/work-agent.js", import.meta.url));
-const Secrets = { group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true } as const;
 const Namespaces = { group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false } as const;
 const ConfigMaps = { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true } as const;
 
 const inv = testNamespace("hplace-fleet");
-const tmp = mkdtempSync(join(tmpdir(), "hub-placement-"));
 const admin = KubeClient.fromFile(hubKubeconfig());
 const spokes = { 1: KubeClient.fromFile(spokeKubeconfig(1)), 2: KubeClient.fromFile(spokeKubeconfig(2)) } as const;
-const children = new Set<ChildProcess>();
+const agents = new Map<string, AgentProcess>();
 let hub: RunningHub;
 
 async function get<T = KubeObject>(r: Parameters<KubeClient["get"]>[0], name: string, namespace?: string, client = admin): Promise<T | undefined> {
@@ -70,25 +63,11 @@ async function relabel(name: string, labels: Record<string, string>): Promise<vo
 
 /** Starts a real agent for a cluster with its minted credentials; stopped in afterAll. */
 async function startAgent(cluster: string, spoke: 1 | 2): Promise<void> {
-  const s = await waitFor(async () => (await get<{ data?: Record<string, string> }>(Secrets, AGENT_KUBECONFIG_SECRET, cluster))?.data?.[KUBECONFIG_KEY]);
-  const kubeconfig = join(tmp, `${cluster}.kubeconfig`);
-  writeFileSync(kubeconfig, Buffer.from(s, "base64"), { mode: 0o600 });
-  const fd = openSync(join(tmp, `${cluster}.log`), "a");
-  const child = spawn(
-    process.execPath,
-    [AGENT_BIN, "--hub-kubeconfig", kubeconfig, "--spoke-kubeconfig", spokeKubeconfig(spoke), "--cluster-name", cluster, "--health-addr", "0", "--metrics-addr", "0", "--lease-duration", "4s", "--log-format", "text"],
-    { stdio: ["ignore", fd, fd] },
-  );
-  closeSync(fd);
-  children.add(child);
+  agents.set(cluster, await startMintedAgent(hubKubeconfig(), cluster, spokeKubeconfig(spoke), ["--lease-duration", "4s"]));
 }
 
 function agentLog(cluster: string): string {
-  try {
-    return readFileSync(join(tmp, `${cluster}.log`), "utf8").split("\n").slice(-15).join("\n");
-  } catch {
-    return "";
-  }
+  return (agents.get(cluster)?.output() ?? "").split("\n").slice(-15).join("\n");
 }
 
 function placement(name: string, spec: Partial<WorkPlacement["spec"]>, cm = `${name}-cm`, data: Record<string, string> = { color: "blue" }): WorkPlacement {
@@ -163,17 +142,13 @@ afterAll(async () => {
     await admin.delete(ClusterProfileResource, p.metadata!.name!, { namespace: inv }).catch(() => undefined);
   }
   await waitFor(async () => (await admin.list(ClusterProfileResource, { namespace: inv })).items.length === 0, { timeoutMs: 60_000 }).catch(() => undefined);
-  for (const c of children) {
-    c.kill("SIGTERM");
-    await new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(undefined) : c.once("exit", r)));
-  }
+  for (const a of agents.values()) await a.stop();
   await hub?.stop();
   for (const n of [1, 2] as const) {
     const aws = await spokes[n].list<AppliedWork & KubeObject>(AppliedWorkResource).catch(() => ({ items: [] as (AppliedWork & KubeObject)[] }));
     for (const aw of aws.items) if (aw.spec?.workNamespace?.startsWith("hplace-")) await spokes[n].delete(AppliedWorkResource, aw.metadata.name!).catch(() => undefined);
   }
   for (const c of [admin, spokes[1], spokes[2]]) c.close();
-  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe("WorkPlacement", () => {
