@@ -6,6 +6,7 @@
 import { AppliedWorkResource, type AppliedWork } from "@work-api/api";
 import { Informer, isNotFound, type KubeClient, type Logger } from "@work-api/runtime";
 import type { SpokeAppliedWorks } from "./ports.js";
+import { newerOf } from "./versions.js";
 
 export class AppliedWorkCache implements SpokeAppliedWorks {
   readonly informer: Informer<AppliedWork>;
@@ -32,9 +33,10 @@ export class AppliedWorkCache implements SpokeAppliedWorks {
     }
     const cached = this.informer.get(name);
     const mine = this.written.get(name);
-    if (mine && (!cached || rv(mine) > rv(cached))) return mine;
-    this.written.delete(name);
-    return cached;
+    if (!mine) return cached;
+    const pick = newerOf(mine, cached);
+    if (pick !== mine) this.written.delete(name);
+    return pick;
   }
 
   async create(aw: AppliedWork): Promise<AppliedWork> {
@@ -58,9 +60,4 @@ export class AppliedWorkCache implements SpokeAppliedWorks {
     this.written.set(aw.metadata.name!, aw);
     return aw;
   }
-}
-
-function rv(o: AppliedWork): bigint {
-  const v = o.metadata.resourceVersion ?? "0";
-  return /^\d+$/.test(v) ? BigInt(v) : 0n;
 }

@@ -5,7 +5,7 @@
  */
 import { API_VERSION, WORK_FINALIZER, type AppliedWork, type OwnerReference, type Work } from "@work-api/api";
 import { LastApplied, applyBundle, appliedWorkName, fieldManagerFor, pruneObjects, workId, type ManifestResult, type PruneResult } from "@work-api/apply";
-import type { Logger } from "@work-api/runtime";
+import { isNotFound, type Logger } from "@work-api/runtime";
 import { metaFromRef, planInventory, refFromMeta, sameInventory } from "./inventory.js";
 import type { HubWorks, SpokeAppliedWorks, SpokeObjects } from "./ports.js";
 import { nextWorkStatus, statusChanged } from "./status.js";
@@ -166,7 +166,12 @@ export class WorkReconciler {
       return { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
     }
     this.o.events?.event(work, "Normal", "GarbageCollected", "Every object this Work applied was deleted from the spoke");
-    await this.o.works.update({ ...work, metadata: { ...work.metadata, finalizers: (work.metadata.finalizers ?? []).filter((f) => f !== WORK_FINALIZER) } });
+    try {
+      await this.o.works.update({ ...work, metadata: { ...work.metadata, finalizers: (work.metadata.finalizers ?? []).filter((f) => f !== WORK_FINALIZER) } });
+    } catch (err) {
+      // Already gone: a previous pass removed the finalizer and the cache had not caught up.
+      if (!isNotFound(err)) throw err;
+    }
     this.o.log.info({ work: `${this.o.hubNamespace}/${work.metadata.name}` }, "work garbage-collected on the spoke");
     return {};
   }

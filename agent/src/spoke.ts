@@ -9,6 +9,7 @@ import type { KubeObject } from "@work-api/api";
 import type { ApplyOptions, ApplyResponse, DeleteOutcome, Mapper, ResourceMapping } from "@work-api/apply";
 import { Informer, isForbidden, isNotFound, makeKey, type KubeClient, type Logger } from "@work-api/runtime";
 import type { SpokeObjects } from "./ports.js";
+import { newerOf } from "./versions.js";
 
 export interface SpokeCacheOptions {
   client: KubeClient;
@@ -103,9 +104,10 @@ export class SpokeCache implements SpokeObjects {
     const cached = e.informer.get(makeKey(m.namespaced ? namespace : undefined, name));
     const key = this.objKey(m, namespace, name);
     const mine = this.written.get(key);
-    if (mine && (!cached || newer(mine, cached))) return mine;
-    if (mine) this.written.delete(key);
-    return cached;
+    if (!mine) return cached;
+    const pick = newerOf(mine, cached);
+    if (pick !== mine) this.written.delete(key);
+    return pick;
   }
 
   async apply(m: ResourceMapping, object: KubeObject, opts: ApplyOptions): Promise<ApplyResponse> {
@@ -137,13 +139,4 @@ export class SpokeCache implements SpokeObjects {
   async stop(): Promise<void> {
     await Promise.all([...this.entries.values()].flatMap((e) => (e.informer ? [e.informer.stop()] : [])));
   }
-}
-
-/** resourceVersions are opaque, but etcd's are integers; compare them when they are. */
-function newer(a: KubeObject, b: KubeObject): boolean {
-  const x = a.metadata?.resourceVersion;
-  const y = b.metadata?.resourceVersion;
-  if (!x || !y) return false;
-  if (!/^\d+$/.test(x) || !/^\d+$/.test(y)) return x !== y;
-  return BigInt(x) > BigInt(y);
 }
