@@ -44,8 +44,11 @@ test: build lint typecheck
 demo: build
 	bash scripts/demo.sh
 
+# Work API benchmarks on local planes it starts itself (not part of `make test`):
+# writes bench/results/<date>.json and the tables in docs/benchmarks.md. Select
+# and scale with BENCH_ONLY=ceiling,throughput,... BENCH_SCALE=0.1 (or BENCH_ARGS="--scale 0.1").
 bench: build
-	npx tsx bench/run.ts
+	npx tsx bench/run.ts $(BENCH_ARGS)
 
 # Cold/warm start-up of hub + 2 spokes; rewrites its section of docs/benchmarks.md.
 bench-startup: build

@@ -18,11 +18,12 @@ import { AGENT_KUBECONFIG_KEY, AGENT_KUBECONFIG_SECRET } from "@work-api/api";
 import { startAgent, type Agent } from "./lib/agents.js";
 import type { BenchContext, FleetResult } from "./lib/context.js";
 import { clusterProfile, waitRegistered } from "./footprint.js";
+import { startCpuAccount } from "./lib/cpu.js";
 import { hubUnavailable, startHubProcess } from "./lib/hubproc.js";
 import { Secrets, WorkTracker, createIfMissing, ensureNamespace, pool, withRetry } from "./lib/kube.js";
 import { log, NotRunError, now } from "./lib/log.js";
 import { configMap } from "./lib/objects.js";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { round } from "./lib/stats.js";
 
@@ -57,6 +58,9 @@ export async function runFleet(ctx: BenchContext): Promise<FleetResult> {
     const registerSeconds = (now() - t0) / 1000;
     log(`fleet: ${C} clusters registered in ${registerSeconds.toFixed(1)} s`);
 
+    // An idle agent is ~125-160 MiB RSS: do not push the machine into the OOM killer.
+    const availMiB = Number(/^MemAvailable:\s+(\d+) kB/m.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0) / 1024;
+    if (availMiB < C * 170 + 2048) throw new NotRunError(`${C} agents need about ${C * 170 + 2048} MiB of memory; ${Math.round(availMiB)} MiB available`);
     const t1 = now();
     await pool(clusters, 4, async (c) => {
       const secret = await hub.admin.get<KubeObject & { data?: Record<string, string> }>(Secrets, AGENT_KUBECONFIG_SECRET, { namespace: c.name });
@@ -84,6 +88,7 @@ export async function runFleet(ctx: BenchContext): Promise<FleetResult> {
       }
     }
     const total = C * W;
+    const account = startCpuAccount({ ...ctx.plane.pids(), "work-hub": hubProc.proc.pid, ...Object.fromEntries(agents.map((a) => [`agents/${a.name}`, a.proc.pid])) });
     let firstSent = Infinity;
     await pool(placements, s.createConcurrency, async (p) => {
       firstSent = Math.min(firstSent, now());
@@ -91,6 +96,7 @@ export async function runFleet(ctx: BenchContext): Promise<FleetResult> {
     });
     log(`fleet: ${placements.length} WorkPlacements created; waiting for ${total} Works`);
     await tracker.waitApplied(total, 30 * 60_000, "fleet");
+    const cpu = account();
     // Each Work's first sighting in the watch: the last of them is when the fan-out was complete.
     const fanOutAt = Math.max(...tracker.seenAt.values());
     const appliedSeconds = (Math.max(...tracker.appliedAt.values()) - firstSent) / 1000;
@@ -113,6 +119,7 @@ export async function runFleet(ctx: BenchContext): Promise<FleetResult> {
       hubRssMiB: round(hubSample.rssMiB, 1),
       agentRssMiB: { total: round(rss.reduce((a, b) => a + b, 0), 0), mean: round(rss.reduce((a, b) => a + b, 0) / rss.length, 1), max: round(Math.max(...rss), 1) },
       hubConcurrency: HUB_CONCURRENCY,
+      cpu,
     };
     log(`fleet: ${total} Works Applied ${r.appliedSeconds} s after the first WorkPlacement (all Works existed after ${r.fanOutSeconds} s)`);
     return r;

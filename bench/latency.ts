@@ -36,6 +36,7 @@ export async function runLatency(ctx: BenchContext): Promise<LatencyResult> {
     const s = roundSummary(summarize(samples), 4);
     log(`latency: p50 ${s.p50} s, p95 ${s.p95} s, p99 ${s.p99} s`);
     const eff = efficiency(before, after, n, APP_BUNDLE_KINDS.length);
+    eff.writesAfterApplied = round([...sc.tracker.updatesAfterApplied.values()].reduce((a, b) => a + b, 0) / n, 2);
     log(`efficiency (5 manifests): ${eff.perWork.spokeApplies} SSA/Work, ${eff.perWork.nonApply} other requests/Work`);
     return { kind: "latency", works: n, manifests: APP_BUNDLE_KINDS, latencySeconds: { ...s, mean: round(s.mean, 4) }, efficiency: eff };
   } finally {

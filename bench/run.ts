@@ -5,7 +5,7 @@
  * bench/results/<date>.json (a scaled or partial run adds a suffix) and
  * regenerates the tables of docs/benchmarks.md (bench/report.ts).
  *
- *   npx tsx bench/run.ts [--only ceiling,throughput,latency,drift,fleet,footprint]
+ *   npx tsx bench/run.ts [--only ceiling,throughput,pinned,latency,drift,fleet,footprint]
  *                        [--scale 0.1] [--idle-seconds 60] [--ceiling-seconds 20]
  *                        [--no-report] [--keep-dir] [--results-dir DIR]
  *   env: BENCH_ONLY, BENCH_SCALE, BENCH_IDLE_SECONDS, BENCH_CEILING_SECONDS, BENCH_NO_REPORT=1, BENCH_KEEP_DIR=1
@@ -22,17 +22,19 @@ import { runFootprint } from "./footprint.js";
 import { runLatency } from "./latency.js";
 import { agentHubRules, agentSettings } from "./lib/agents.js";
 import type { BenchContext, BenchData, BenchOutcome } from "./lib/context.js";
-import { log, NotRunError } from "./lib/log.js";
+import { log, NotRunError, sleep } from "./lib/log.js";
 import { cpuBusy, load, machineInfo, versions } from "./lib/machine.js";
 import { BENCHMARKS, FULL, parseOptions, type BenchName } from "./lib/options.js";
 import { startBenchPlane, type BenchPlane } from "./lib/plane.js";
 import { pidAlive, processesMentioning, spawnedPids, stopAllManaged } from "./lib/procs.js";
+import { runPinned } from "./pinned.js";
 import { runThroughput } from "./throughput.js";
 import { writeReport, type RunResult } from "./report.js";
 
 const RUNNERS: Record<BenchName, (ctx: BenchContext) => Promise<BenchData>> = {
   ceiling: runCeiling,
   throughput: runThroughput,
+  pinned: runPinned,
   latency: runLatency,
   drift: runDrift,
   fleet: runFleet,
@@ -116,9 +118,11 @@ async function main(): Promise<number> {
     await plane?.stop();
   }
 
-  // No process of this run may survive it.
+  // No process of this run may survive it (a process just stopped gets a few seconds to be reaped).
+  const ours = [...spawnedPids, ...Object.entries(planePids).filter(([n]) => n !== "bench").map(([, pid]) => pid)];
+  for (let i = 0; i < 20 && (ours.some(pidAlive) || processesMentioning(dir).length > 0); i++) await sleep(500);
   const leaked = [
-    ...[...spawnedPids, ...Object.entries(planePids).filter(([n]) => n !== "bench").map(([, pid]) => pid)].filter(pidAlive).map((pid) => ({ pid, cmd: "spawned by this run" })),
+    ...ours.filter(pidAlive).map((pid) => ({ pid, cmd: `spawned by this run: ${Object.entries(planePids).find(([, p]) => p === pid)?.[0] ?? "agent or hub"}` })),
     ...processesMentioning(dir),
   ];
   const failed = Object.values(outcomes).some((o) => o.status === "failed");

@@ -22,7 +22,7 @@ export type BenchOutcome =
   | { status: "failed"; seconds: number; error: string }
   | { status: "skipped" };
 
-export type BenchData = CeilingResult | ThroughputResult | LatencyResult | DriftResult | FleetResult | FootprintResult;
+export type BenchData = CeilingResult | ThroughputResult | PinnedResult | LatencyResult | DriftResult | FleetResult | FootprintResult;
 
 export interface CeilingRun {
   concurrency: number;
@@ -61,8 +61,12 @@ export interface Efficiency {
     hubWrites: number;
     /** hubWrites + spokeAppliedWorkWrites: the agent's writes besides one SSA per manifest. */
     otherWrites: number;
-    /** GET and LIST on hub and spoke (server-side, every client). */
+    /** The agent's GETs and LISTs on hub and spoke (its own counters: the server cannot tell clients apart). */
     reads: number;
+    /** GET and LIST on hub and spoke, server-side, every client (admission, controller manager included). */
+    serverReads: number;
+    /** Answers other than 2xx to writes (e.g. 409 conflicts from a stale cache), hub and spoke. */
+    failedWrites: number;
     /** spokeApplies + otherWrites + reads. */
     total: number;
     /** otherWrites + reads: the constant on top of the SSAs. */
@@ -71,6 +75,11 @@ export interface Efficiency {
   };
   /** Spoke SSAs / manifests. */
   ssaPerManifest: number;
+  /**
+   * Hub writes per Work made after that Work was Applied (changes of the Work seen in the
+   * hub watch after its Applied=True, e.g. later Available/Progressing reports), when known.
+   */
+  writesAfterApplied?: number;
   /** What the agent counted itself (cluster -> verb). */
   agentClient: AgentRequestCounts;
   /** The benchmark's own requests subtracted from the server counts. */
@@ -173,4 +182,24 @@ export interface FleetResult {
   hubRssMiB: number;
   agentRssMiB: { total: number; mean: number; max: number };
   hubConcurrency: number;
+  /** From the first WorkPlacement to the last Applied (agents summed as "agents/…"). */
+  cpu?: CpuAccount;
+}
+
+export interface PinnedResult {
+  kind: "pinned";
+  /** taskset CPU list of the spoke's processes, and of everything else of the run. */
+  spokeCpus: string;
+  otherCpus: string;
+  ceiling: CeilingRun;
+  works: number;
+  manifestsPerWork: number;
+  agentConcurrency: number;
+  createSeconds: number;
+  appliedSeconds: number;
+  manifestsPerSecond: number;
+  worksPerSecond: number;
+  efficiency: Efficiency;
+  cpu: CpuAccount;
+  ratio: number;
 }

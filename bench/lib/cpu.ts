@@ -3,9 +3,9 @@
  * processes (plane, agent, hub, this runner) and of the whole machine, so a
  * result can say how much was taken by everything else on the machine.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { sampleProc } from "./procs.js";
+import { sampleProc, ticksPerSecond } from "./procs.js";
 import { round } from "./stats.js";
 
 export interface CpuAccount {
@@ -17,6 +17,25 @@ export interface CpuAccount {
   byProcess: Record<string, number>;
   /** machineBusy minus the run's own processes: other work on the machine. */
   others: number;
+  /** The biggest other processes (command name -> CPU seconds), to tell who else was busy. */
+  topOthers: Record<string, number>;
+}
+
+/** CPU seconds of every process now: pid -> [command, seconds]. */
+function allProcesses(): Map<number, [string, number]> {
+  const out = new Map<number, [string, number]>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(Number(d), [comm, (Number(f[11]) + Number(f[12])) / ticksPerSecond()]);
+    } catch {
+      // gone
+    }
+  }
+  return out;
 }
 
 function machineTicks(): { busy: number; total: number } {
@@ -39,7 +58,17 @@ export function startCpuAccount(pids: Record<string, number>): () => CpuAccount 
     }
   };
   for (const [name, pid] of Object.entries(pids)) p0[name] = read(pid);
+  const all0 = allProcesses();
   return () => {
+    const all1 = allProcesses();
+    const ourPids = new Set(Object.values(pids));
+    const others = new Map<string, number>();
+    for (const [pid, [comm, sec]] of all1) {
+      if (ourPids.has(pid)) continue;
+      const d = sec - (all0.get(pid)?.[1] ?? 0);
+      if (d > 0) others.set(comm, (others.get(comm) ?? 0) + d);
+    }
+    const topOthers = Object.fromEntries([...others].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => [k, round(v, 2)]));
     const wall = (performance.now() - t0) / 1000;
     const m1 = machineTicks();
     const byProcess: Record<string, number> = {};
@@ -54,6 +83,6 @@ export function startCpuAccount(pids: Record<string, number>): () => CpuAccount 
     const cores = cpus().length;
     // /proc/stat counts USER_HZ ticks summed over cores.
     const busy = m1.total === m0.total ? 0 : ((m1.busy - m0.busy) / (m1.total - m0.total)) * cores * wall;
-    return { wallSeconds: round(wall, 2), machineBusy: round(busy, 2), cores, byProcess, others: round(Math.max(0, busy - ours), 2) };
+    return { wallSeconds: round(wall, 2), machineBusy: round(busy, 2), cores, byProcess, others: round(Math.max(0, busy - ours), 2), topOthers };
   };
 }

@@ -90,6 +90,8 @@ export function workObject(namespace: string, name: string, manifests: KubeObjec
 export class WorkTracker {
   readonly appliedAt = new Map<string, number>();
   readonly seenAt = new Map<string, number>();
+  /** Changes of each Work (new resourceVersion) seen after it was Applied, e.g. status reports of later conditions. */
+  readonly updatesAfterApplied = new Map<string, number>();
   private readonly informer: Informer<Work>;
   private waiters: { keys?: Set<string>; count?: number; resolve: () => void }[] = [];
 
@@ -103,7 +105,14 @@ export class WorkTracker {
         this.check();
       }
     };
-    this.informer.addEventHandler({ onAdd: seen, onUpdate: (_o, w) => seen(w) });
+    this.informer.addEventHandler({
+      onAdd: seen,
+      onUpdate: (o, w) => {
+        const key = `${w.metadata.namespace}/${w.metadata.name}`;
+        if (this.appliedAt.has(key) && o.metadata.resourceVersion !== w.metadata.resourceVersion) this.updatesAfterApplied.set(key, (this.updatesAfterApplied.get(key) ?? 0) + 1);
+        seen(w);
+      },
+    });
   }
 
   async start(): Promise<void> {

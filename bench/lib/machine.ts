@@ -1,6 +1,7 @@
 /** The machine, versions and load a run was measured on. */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { findBinaries } from "@work-api/localplane";
 import { REPO } from "./agents.js";
@@ -18,6 +19,17 @@ export interface Versions {
   etcd: string;
   /** Commit of the checkout, with "+dirty" when it has local changes. */
   commit: string;
+  /** When the compiled code the run used was built (newest file of each dist/). */
+  builtAt: Record<string, string>;
+}
+
+function newestIn(dir: string): string {
+  try {
+    const t = Math.max(...readdirSync(dir).filter((f) => f.endsWith(".js")).map((f) => statSync(join(dir, f)).mtimeMs));
+    return Number.isFinite(t) ? new Date(t).toISOString() : "missing";
+  } catch {
+    return "missing";
+  }
 }
 
 export function machineInfo(): Machine {
@@ -37,7 +49,8 @@ export function versions(): Versions {
   const bins = findBinaries();
   const head = git(["rev-parse", "--short", "HEAD"]) || "unknown";
   const dirty = git(["status", "--porcelain", "--untracked-files=no"]) !== "";
-  return { node: process.version, kubernetes: bins.versions.kubernetes ?? "?", etcd: bins.versions.etcd ?? "?", commit: head + (dirty ? "+dirty" : "") };
+  const builtAt = Object.fromEntries(["agent", "hub", "packages/runtime", "packages/apply"].map((p) => [p, newestIn(join(REPO, p, "dist"))]));
+  return { node: process.version, kubernetes: bins.versions.kubernetes ?? "?", etcd: bins.versions.etcd ?? "?", commit: head + (dirty ? "+dirty" : ""), builtAt };
 }
 
 /** 1, 5 and 15 minute load averages. */

@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 
 /** In run order: the ceiling right before the throughput it is compared with. */
-export const BENCHMARKS = ["ceiling", "throughput", "latency", "drift", "fleet", "footprint"] as const;
+export const BENCHMARKS = ["ceiling", "throughput", "pinned", "latency", "drift", "fleet", "footprint"] as const;
 export type BenchName = (typeof BENCHMARKS)[number];
 
 export interface Sizes {

@@ -93,7 +93,17 @@ export function efficiency(before: Snapshot, after: Snapshot, works: number, man
   }
   const controllerWrites = spoke.writes - spoke.applies - appliedWorkWrites;
   const otherWrites = hub.writes + appliedWorkWrites;
-  const reads = hub.reads + spoke.reads;
+  const agentClient = diffAgentRequests(before.agent, after.agent);
+  const reads = ["hub", "spoke"].reduce((a, c) => a + (agentClient[c]?.GET ?? 0) + (agentClient[c]?.LIST ?? 0), 0);
+  // Failed writes of the agent only: the controller manager's conflicts on the spoke are its own business.
+  let failedWrites = 0;
+  for (const [side, agentOnly] of [[hub, false], [spoke, true]] as const) {
+    for (const [k, v] of Object.entries(side.byKey)) {
+      const verb = k.slice(0, k.indexOf(" "));
+      if (!WRITE_VERBS.has(verb) || !k.endsWith("]") || k.includes("coordination.k8s.io/leases")) continue;
+      if (!agentOnly || verb === "APPLY" || k.includes("multicluster.x-k8s.io/appliedworks")) failedWrites += v;
+    }
+  }
   return {
     works,
     manifestsPerWork,
@@ -105,12 +115,14 @@ export function efficiency(before: Snapshot, after: Snapshot, works: number, man
       hubWrites: per(hub.writes),
       otherWrites: per(otherWrites),
       reads: per(reads),
+      serverReads: per(hub.reads + spoke.reads),
+      failedWrites: per(failedWrites),
       total: per(spoke.applies + otherWrites + reads),
       nonApply: per(otherWrites + reads),
       controllerWrites: per(controllerWrites),
     },
     ssaPerManifest: round(spoke.applies / Math.max(1, works * manifestsPerWork), 3),
-    agentClient: diffAgentRequests(before.agent, after.agent),
+    agentClient,
     subtracted: { hub: own, spoke: {} },
   };
 }
