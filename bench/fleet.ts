@@ -25,6 +25,8 @@ import { log, NotRunError, now } from "./lib/log.js";
 import { configMap } from "./lib/objects.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { startSpokes, type BenchCluster } from "./lib/plane.js";
+import { stopAllManaged } from "./lib/procs.js";
 import { round } from "./lib/stats.js";
 
 export const FLEET_INVENTORY = "bench-fleet";
@@ -35,8 +37,19 @@ export async function runFleet(ctx: BenchContext): Promise<FleetResult> {
   const why = hubUnavailable();
   if (why) throw new NotRunError(why);
   const s = ctx.sizes;
+  // Fresh spokes: the main spoke holds tens of thousands of ConfigMaps from the other benchmarks by now.
+  const fleetPlane = await startSpokes(join(ctx.dir, "fleet-plane"), Array.from({ length: s.fleetSpokes }, (_, i) => `fleet-spoke${i + 1}`));
+  try {
+    return await fleetOn(ctx, fleetPlane.spokes, fleetPlane.spokes.flatMap((c) => Object.entries(c.pids).map(([p, pid]) => [`${c.name}/${p}`, pid] as [string, number])));
+  } finally {
+    await stopAllManaged(10_000);
+    await fleetPlane.stop();
+  }
+}
+
+async function fleetOn(ctx: BenchContext, spokes: BenchCluster[], spokePids: [string, number][]): Promise<FleetResult> {
+  const s = ctx.sizes;
   const hub = ctx.plane.hub;
-  const spokes = ctx.plane.spokes.slice(0, s.fleetSpokes);
   const S = spokes.length;
   const C = s.fleetClusters - (s.fleetClusters % S);
   const L = C / S;
@@ -88,7 +101,7 @@ export async function runFleet(ctx: BenchContext): Promise<FleetResult> {
       }
     }
     const total = C * W;
-    const account = startCpuAccount({ ...ctx.plane.pids(), "work-hub": hubProc.proc.pid, ...Object.fromEntries(agents.map((a) => [`agents/${a.name}`, a.proc.pid])) });
+    const account = startCpuAccount({ ...ctx.plane.pids(), ...Object.fromEntries(spokePids), "work-hub": hubProc.proc.pid, ...Object.fromEntries(agents.map((a) => [`agents/${a.name}`, a.proc.pid])) });
     let firstSent = Infinity;
     await pool(placements, s.createConcurrency, async (p) => {
       firstSent = Math.min(firstSent, now());

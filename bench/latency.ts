@@ -8,7 +8,7 @@
 import type { BenchContext, LatencyResult } from "./lib/context.js";
 import { WorkResource } from "@work-api/api";
 import { withRetry, workObject } from "./lib/kube.js";
-import { log, now } from "./lib/log.js";
+import { log, now, sleep } from "./lib/log.js";
 import { APP_BUNDLE_KINDS, appBundle } from "./lib/objects.js";
 import { efficiency, snapshot, startScenario } from "./lib/scenario.js";
 import { round, roundSummary, summarize } from "./lib/stats.js";
@@ -32,7 +32,11 @@ export async function runLatency(ctx: BenchContext): Promise<LatencyResult> {
       samples.push((sc.tracker.appliedAt.get(`${ns}/${name}`)! - t0) / 1000);
       if ((i + 1) % Math.max(1, Math.round(n / 5)) === 0) log(`latency: ${i + 1}/${n}, last ${samples.at(-1)!.toFixed(3)} s`);
     }
+    // Let the last Works' later status reports (Deployment progress) land, so the server's counts and the
+    // hub watch's count of updates after Applied cover the same writes.
+    await sleep(ctx.sizes.settleSeconds * 1000);
     const after = await snapshot(ctx, sc);
+    await sleep(1000);
     const s = roundSummary(summarize(samples), 4);
     log(`latency: p50 ${s.p50} s, p95 ${s.p95} s, p99 ${s.p99} s`);
     const eff = efficiency(before, after, n, APP_BUNDLE_KINDS.length);

@@ -390,7 +390,11 @@ function constantNote(name: string, e: Efficiency): string {
     causes.push(`${fmt(e.perWork.reads, 2)} read(s) per Work (the first use of a kind costs a probe LIST and the informer's LIST; few Works share them)`);
     fixes.push("more Works per kind, or informers started ahead for the common kinds");
   }
-  parts.push(causes.length > 0 ? `${causes.join("; ")}.` : "spread over many kinds of requests (see the results file).");
+  if (causes.length === 0) {
+    const over = e.perWork.otherWrites - (e.writesAfterApplied ?? 0) - TARGETS.otherWritesPerWork;
+    causes.push(`${fmt(over, 2)} write(s) per Work (${fmt(over * e.works, 0)} in all) over the budget; the largest write counts were, hub: ${topKeys(e.hub.byKey, 3)}; spoke: ${topKeys(e.spoke.byKey, 3)}`);
+  }
+  parts.push(`${causes.join("; ")}.`);
   if (fixes.length > 0) parts.push(`What would close it: ${fixes.join("; ")}.`);
   return parts.join(" ");
 }

@@ -25,7 +25,7 @@ import type { BenchContext, BenchData, BenchOutcome } from "./lib/context.js";
 import { log, NotRunError, sleep } from "./lib/log.js";
 import { cpuBusy, load, machineInfo, versions } from "./lib/machine.js";
 import { BENCHMARKS, FULL, parseOptions, type BenchName } from "./lib/options.js";
-import { startBenchPlane, type BenchPlane } from "./lib/plane.js";
+import { extraPlanes, planeProcesses, startBenchPlane, type BenchPlane } from "./lib/plane.js";
 import { pidAlive, processesMentioning, spawnedPids, stopAllManaged } from "./lib/procs.js";
 import { runPinned } from "./pinned.js";
 import { runThroughput } from "./throughput.js";
@@ -68,21 +68,22 @@ async function main(): Promise<number> {
     log(`${sig}: stopping agents, hub and plane`);
     void (async (): Promise<void> => {
       await stopAllManaged(5_000);
+      await Promise.all([...extraPlanes].map((stop) => stop()));
       await plane?.stop();
+      log(`stopped; logs and data kept in ${dir}`);
       process.exit(130);
     })();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const needSpokes = opts.only.includes("fleet") ? Math.max(1, opts.sizes.fleetSpokes) : 1;
+  // The fleet starts fresh spokes of its own (fleet.ts), so the main plane is hub + spoke1.
+  const needSpokes = 1;
   let planeStartSeconds = 0;
-  let planePids: Record<string, number> = {};
   try {
     const t0 = performance.now();
     plane = await startBenchPlane(join(dir, "plane"), needSpokes);
     planeStartSeconds = (performance.now() - t0) / 1000;
-    planePids = plane.pids();
     const ctx: BenchContext = { opts, sizes: opts.sizes, plane, dir, logDir, results: outcomes };
     let died: string | undefined;
     void plane.plane.died.then((m) => (died = m));
@@ -115,19 +116,20 @@ async function main(): Promise<number> {
     for (const name of opts.only) if (outcomes[name].status === "skipped") outcomes[name] = { status: "not run", reason: `run failed before: ${(err as Error).message.slice(0, 500)}` };
   } finally {
     await stopAllManaged(5_000);
+    await Promise.all([...extraPlanes].map((stop) => stop()));
     await plane?.stop();
   }
 
   // No process of this run may survive it (a process just stopped gets a few seconds to be reaped).
-  const ours = [...spawnedPids, ...Object.entries(planePids).filter(([n]) => n !== "bench").map(([, pid]) => pid)];
+  const ours = [...spawnedPids, ...Object.values(planeProcesses)];
   for (let i = 0; i < 20 && (ours.some(pidAlive) || processesMentioning(dir).length > 0); i++) await sleep(500);
   const leaked = [
-    ...ours.filter(pidAlive).map((pid) => ({ pid, cmd: `spawned by this run: ${Object.entries(planePids).find(([, p]) => p === pid)?.[0] ?? "agent or hub"}` })),
+    ...ours.filter(pidAlive).map((pid) => ({ pid, cmd: `spawned by this run: ${Object.entries(planeProcesses).find(([, p]) => p === pid)?.[0] ?? "agent or hub"}` })),
     ...processesMentioning(dir),
   ];
   const failed = Object.values(outcomes).some((o) => o.status === "failed");
   if (leaked.length > 0) log(`LEAKED processes: ${JSON.stringify(leaked)}`);
-  else log(`no leaked processes (${spawnedPids.length} agents/hubs and ${Object.keys(planePids).length - 1} plane processes checked)`);
+  else log(`no leaked processes (${spawnedPids.length} agents/hubs and ${Object.keys(planeProcesses).length} plane processes checked)`);
   const keep = opts.keepDir || failed;
   if (!keep) rmSync(dir, { recursive: true, force: true });
   else log(`kept ${dir} (logs in ${logDir})`);
@@ -151,7 +153,7 @@ async function main(): Promise<number> {
       sizes: opts.sizes,
       fullSizes: FULL,
       planeStartSeconds: Math.round(planeStartSeconds * 10) / 10,
-      plane: `hub + ${needSpokes} spoke(s); etcd --unsafe-no-fsync (localplane default); kube-apiserver defaults (APF on, max-requests-inflight 400/200)`,
+      plane: `hub + ${needSpokes} spoke (the fleet starts ${opts.sizes.fleetSpokes} fresh spokes of its own); etcd --unsafe-no-fsync (localplane default); kube-apiserver defaults (APF on, max-requests-inflight 400/200)`,
       agent: { ...agentSettings({ concurrency: opts.sizes.throughputAgentConcurrency }), throughputConcurrency: opts.sizes.throughputAgentConcurrency, latencyDriftConcurrency: 8, footprintConcurrency: opts.sizes.throughputAgentConcurrency, fleetConcurrency: 8 },
       agentHubRole: rules.source,
       spokeCredentials: "spoke admin kubeconfig (system:masters) for agents and the ceiling loop alike",

@@ -136,24 +136,52 @@ export class WorkTracker {
     });
   }
 
-  /** Resolves when every key ("ns/name") is Applied; rejects after timeoutMs naming how many are missing. */
-  async waitApplied(keys: readonly string[] | number, timeoutMs: number, what = "Works"): Promise<void> {
+  /** Why some of `keys` (or of all tracked Works) are not Applied: their Applied condition, for error messages. */
+  pendingReport(keys?: readonly string[], max = 5): string {
+    const works = this.informer.list().filter((w) => {
+      const k = `${w.metadata.namespace}/${w.metadata.name}`;
+      return !this.appliedAt.has(k) && (keys === undefined || keys.includes(k));
+    });
+    const shown = works.slice(0, max).map((w) => {
+      const c = w.status?.conditions?.find((x) => x.type === ConditionType.Applied);
+      return `${w.metadata.namespace}/${w.metadata.name}: ${c ? `Applied=${c.status} ${c.reason}: ${c.message}` : "no Applied condition yet"}`;
+    });
+    return `${works.length} not Applied${shown.length ? `, e.g. ${shown.join("; ")}` : ""}`;
+  }
+
+  /**
+   * Resolves when every key ("ns/name") is Applied (or, given a number, that many
+   * Works are); rejects after timeoutMs, or when no Work became Applied for stallMs.
+   */
+  async waitApplied(keys: readonly string[] | number, timeoutMs: number, what = "Works", stallMs = 180_000): Promise<void> {
     const p = new Promise<void>((resolve) => {
       this.waiters.push(typeof keys === "number" ? { count: keys, resolve } : { keys: new Set(keys), resolve });
       this.check();
     });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const want = typeof keys === "number" ? keys : keys.length;
-        const have = typeof keys === "number" ? this.appliedAt.size : keys.filter((k) => this.appliedAt.has(k)).length;
-        reject(new Error(`${what}: ${have} of ${want} Applied after ${Math.round(timeoutMs / 1000)} s`));
-      }, timeoutMs);
+    const want = typeof keys === "number" ? keys : keys.length;
+    const have = (): number => (typeof keys === "number" ? this.appliedAt.size : keys.filter((k) => this.appliedAt.has(k)).length);
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const started = Date.now();
+    let last = have();
+    let lastChange = Date.now();
+    const failed = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        const n = have();
+        if (n !== last) {
+          last = n;
+          lastChange = Date.now();
+        }
+        const stalled = Date.now() - lastChange > stallMs;
+        if (stalled || Date.now() - started > timeoutMs) {
+          const why = stalled ? `no progress for ${Math.round(stallMs / 1000)} s` : `timed out after ${Math.round(timeoutMs / 1000)} s`;
+          reject(new Error(`${what}: ${n} of ${want} Applied, ${why}; ${this.pendingReport(typeof keys === "number" ? undefined : keys)}`));
+        }
+      }, 1000);
     });
     try {
-      await Promise.race([p, timeout]);
+      await Promise.race([p, failed]);
     } finally {
-      clearTimeout(timer);
+      clearInterval(timer);
     }
   }
 }

@@ -41,6 +41,26 @@ function wrap(c: RunningCluster): BenchCluster {
   };
 }
 
+/** Every plane process any plane of this run started ("plane/cluster/process" -> pid), for the leak check. */
+export const planeProcesses: Record<string, number> = {};
+/** Stop functions of extra planes still running (a signal handler stops them). */
+export const extraPlanes = new Set<() => Promise<void>>();
+
+/** Starts spoke-only clusters in their own dir (the fleet's fresh spokes); stop() stops them. */
+export async function startSpokes(dir: string, names: string[]): Promise<{ spokes: BenchCluster[]; stop: () => Promise<void> }> {
+  log(`starting ${names.length} more spokes in ${dir}: ${names.join(", ")}`);
+  const plane = await startPlane({ dir, clusters: names.map((name) => ({ name, role: "spoke" as const })), clean: true, timeoutMs: 240_000 });
+  const spokes = names.map((n) => wrap(plane.cluster(n)));
+  for (const c of spokes) for (const [p, pid] of Object.entries(c.pids)) planeProcesses[`${dir}/${c.name}/${p}`] = pid;
+  const stop = async (): Promise<void> => {
+    extraPlanes.delete(stop);
+    for (const c of spokes) c.admin.close();
+    await plane.stop({ graceMs: 10_000 });
+  };
+  extraPlanes.add(stop);
+  return { spokes, stop };
+}
+
 export async function startBenchPlane(dir: string, spokes: number): Promise<BenchPlane> {
   const clusters = [{ name: "hub", role: "hub" as const }, ...Array.from({ length: spokes }, (_, i) => ({ name: `spoke${i + 1}`, role: "spoke" as const }))];
   log(`starting local plane in ${dir}: ${clusters.map((c) => c.name).join(", ")}`);
@@ -49,6 +69,7 @@ export async function startBenchPlane(dir: string, spokes: number): Promise<Benc
   log(`plane ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const hub = wrap(plane.cluster("hub"));
   const sp = clusters.slice(1).map((c) => wrap(plane.cluster(c.name)));
+  for (const c of [hub, ...sp]) for (const [p, pid] of Object.entries(c.pids)) planeProcesses[`${dir}/${c.name}/${p}`] = pid;
   let stopped: Promise<void> | undefined;
   return {
     dir,
