@@ -525,15 +525,19 @@ function settingLines(r: RunResult, s: Sizes, b: RunResult["benchmarks"], fleet:
 }
 
 function othersSentence(r: RunResult): string {
-  const accounts: CpuAccount[] = [];
+  const accounts: [string, CpuAccount][] = [];
   const c = ok<CeilingResult>(r.benchmarks.ceiling);
   const tp = ok<ThroughputResult>(r.benchmarks.throughput);
   const pn = ok<PinnedResult>(r.benchmarks.pinned);
-  for (const run of c?.runs ?? []) accounts.push(run.cpu);
-  if (tp) accounts.push(tp.cpu);
-  if (pn) accounts.push(pn.ceiling.cpu, pn.cpu);
-  const worst = Math.max(0, ...accounts.map((a) => a.others / Math.max(0.001, a.cores * a.wallSeconds)));
-  return `The 2 cores are shared with whatever else runs on the machine (other engineers' e2e runs); in the phases with a CPU account below, other work took at most ${fmt(worst * 100, 0)} % of the machine.`;
+  const fleet = ok<FleetResult>(r.benchmarks.fleet);
+  for (const run of c?.runs ?? []) accounts.push([`the ceiling at concurrency ${run.concurrency}`, run.cpu]);
+  if (tp) accounts.push(["the throughput run", tp.cpu]);
+  if (pn) accounts.push(["the pinned ceiling", pn.ceiling.cpu], ["the pinned throughput run", pn.cpu]);
+  if (fleet?.cpu) accounts.push(["the fleet run", fleet.cpu]);
+  const share = (a: CpuAccount): number => a.others / Math.max(0.001, a.cores * a.wallSeconds);
+  const worst = accounts.sort((a, b) => share(b[1]) - share(a[1]))[0];
+  const text = "The 2 cores are shared with whatever else runs on the machine (other engineers' e2e runs)";
+  return worst ? `${text}; other work took at most ${fmt(share(worst[1]) * 100, 0)} % of the machine in a measured phase (${worst[0]}), see the CPU accounts below.` : `${text}.`;
 }
 
 function ceilingDescription(c: CeilingResult | undefined): string {

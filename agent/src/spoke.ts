@@ -78,7 +78,14 @@ export class SpokeCache implements SpokeObjects {
       created.informer = inf;
       inf.start();
       const timeout = AbortSignal.timeout(this.o.syncTimeoutMs ?? 30_000);
-      await inf.waitForSync(timeout);
+      try {
+        await inf.waitForSync(timeout);
+      } catch (err) {
+        // Forget this kind so the next read starts over instead of failing forever.
+        this.entries.delete(k);
+        await inf.stop();
+        throw err;
+      }
     })();
     this.entries.set(k, created);
     e = created;
