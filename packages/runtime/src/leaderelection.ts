@@ -230,16 +230,30 @@ export class LeaderElector {
 
   /** Clears the holder so another candidate can take over at once. */
   private async release(): Promise<void> {
-    const cur = this.observed;
-    if (cur?.spec?.holderIdentity !== this.identity) return;
-    const now = Date.now();
-    try {
-      const spec: LeaseSpec = { leaseDurationSeconds: 1, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: cur.spec.leaseTransitions ?? 0 };
-      const released = await this.o.client.update<Lease>(LeaseResource, { ...cur, spec }, { signal: AbortSignal.timeout(this.o.renewDeadlineMs) });
-      this.observed = released;
-      this.log.info("Released leader lease");
-    } catch (e) {
-      this.log.warn({ err: ensureError(e) }, "Failed to release lease");
+    let cur = this.observed;
+    // A renewal cut short by the stop may have landed on the server after all:
+    // on a conflict, re-read the Lease and release it if it is still ours.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (cur?.spec?.holderIdentity !== this.identity) return;
+      const now = Date.now();
+      try {
+        const spec: LeaseSpec = { leaseDurationSeconds: 1, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: cur.spec.leaseTransitions ?? 0 };
+        const released = await this.o.client.update<Lease>(LeaseResource, { ...cur, spec }, { signal: AbortSignal.timeout(this.o.renewDeadlineMs) });
+        this.observed = released;
+        this.log.info("Released leader lease");
+        return;
+      } catch (e) {
+        if (!isConflict(e) || attempt === 2) {
+          this.log.warn({ err: ensureError(e) }, "Failed to release lease");
+          return;
+        }
+        try {
+          cur = await this.o.client.get<Lease>(LeaseResource, this.o.name, { namespace: this.o.namespace, signal: AbortSignal.timeout(this.o.renewDeadlineMs) });
+        } catch (ge) {
+          this.log.warn({ err: ensureError(ge) }, "Failed to release lease");
+          return;
+        }
+      }
     }
   }
 }
