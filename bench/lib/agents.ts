@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { AGENT_KUBECONFIG_SECRET, AGENT_LEASE_NAME, GROUP } from "@work-api/api";
+import { agentRules } from "@work-api/hub";
 import type { KubeClient } from "@work-api/runtime";
 import { RoleBindings, Roles, ServiceAccounts, createIfMissing, ensureNamespace } from "./kube.js";
 import { log, sleep } from "./log.js";
@@ -23,31 +23,9 @@ interface PolicyRule {
   resourceNames?: string[];
 }
 
-/** The agent's hub Role when @work-api/hub cannot be loaded (kept equal to hub/src/rbac.ts agentRules). */
-const FALLBACK_RULES: PolicyRule[] = [
-  { apiGroups: [GROUP], resources: ["works"], verbs: ["get", "list", "watch", "update", "patch"] },
-  { apiGroups: [GROUP], resources: ["works/status"], verbs: ["get", "update", "patch"] },
-  { apiGroups: [GROUP], resources: ["works/finalizers"], verbs: ["update"] },
-  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
-  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: [AGENT_LEASE_NAME], verbs: ["get", "update", "patch"] },
-  { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch", "update"] },
-  { apiGroups: [""], resources: ["secrets"], resourceNames: [AGENT_KUBECONFIG_SECRET], verbs: ["get", "list", "watch"] },
-];
-
-let rulesSource = "";
-/** The hub controller's agent rules (from @work-api/hub), or the fallback copy. */
+/** The hub controller's own agent rules, so the benchmark's agents get exactly the Role the hub grants. */
 export async function agentHubRules(): Promise<{ rules: PolicyRule[]; source: string }> {
-  try {
-    const hub = (await import("@work-api/hub")) as { agentRules?: () => PolicyRule[] };
-    if (typeof hub.agentRules === "function") {
-      rulesSource = "@work-api/hub agentRules()";
-      return { rules: hub.agentRules(), source: rulesSource };
-    }
-  } catch {
-    // the hub package does not build or load right now
-  }
-  rulesSource = "bench/lib/agents.ts fallback (equal to hub agentRules)";
-  return { rules: FALLBACK_RULES, source: rulesSource };
+  return { rules: agentRules(), source: "@work-api/hub agentRules()" };
 }
 
 /** A kubeconfig file with a bearer token. */
