@@ -7,14 +7,14 @@ import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { CLUSTER_ID_PROPERTY, ClusterPropertyResource, type AppliedWork, type ClusterProperty, type KubeObject, type Work } from "@work-api/api";
-import { LastApplied } from "@work-api/apply";
+import { LastApplied, appliedWorkOwners, type ResourceMapping } from "@work-api/apply";
 import { Controller, EventRecorder, KubeClient, OpsServer, Registry, RestMapper, UsageError, ensureError, isNotFound, type Logger } from "@work-api/runtime";
 import { AppliedWorkCache } from "./applied-works.js";
 import type { AgentConfig } from "./config.js";
 import { HubCredentials, parseSecretRef } from "./credentials.js";
 import { Heartbeat } from "./heartbeat.js";
 import { HubWorkCache } from "./hub.js";
-import { AGENT_LABEL, WORK_ID_LABEL } from "./labels.js";
+import { AGENT_LABEL, agentObjectLabel } from "./labels.js";
 import { WorkReconciler } from "./reconciler.js";
 import { SpokeCache } from "./spoke.js";
 import { workChanged } from "./predicates.js";
@@ -49,10 +49,19 @@ export async function clusterIdOf(spoke: KubeClient): Promise<string | undefined
   }
 }
 
-/** Exposes a client's request counts as a Prometheus counter family. */
+/** Exposes a client's request counts (and request bytes) as Prometheus counter families. */
 function countRequests(registry: Registry, clients: Record<string, KubeClient>): void {
   const c = registry.counter({ name: "work_agent_kube_requests_total", help: "Requests the agent sent to each API server, by verb.", labelNames: ["cluster", "verb"] });
+  const bytes = registry.counter({ name: "work_agent_kube_request_bytes_total", help: "Request body bytes the agent sent to each API server.", labelNames: ["cluster"] });
   const seen = new Map<string, number>();
+  // Each family collects itself: the registry renders (and collects) families in name order.
+  bytes.collect = (): void => {
+    for (const [cluster, client] of Object.entries(clients)) {
+      const sent = client.stats().bytesSent;
+      bytes.inc({ cluster }, sent - (seen.get(`${cluster}/bytes`) ?? 0));
+      seen.set(`${cluster}/bytes`, sent);
+    }
+  };
   c.collect = (): void => {
     for (const [cluster, client] of Object.entries(clients)) {
       const s = client.stats();
@@ -110,26 +119,35 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
 
   const works = new HubWorkCache(hub, hubNamespace, cfg.resyncPeriodMs, alog);
   const appliedWorks = new AppliedWorkCache(spoke, `${AGENT_LABEL}=${agentId}`, alog);
-  const byWorkId = new Map<string, string>();
   // Spoke events need the controller, which needs the reconciler, which needs the spoke cache: bind late.
   const queue: { enqueue?: (name: string) => void } = {};
+  // A spoke event wakes every Work of this agent that lists the object: by its AppliedWork owners and by the inventories.
+  const worksOf = (obj: KubeObject, m: ResourceMapping): Set<string> => {
+    const names = new Set<string>();
+    const mine = (aw: AppliedWork | undefined): void => {
+      if (aw?.spec.workNamespace === hubNamespace) names.add(aw.spec.workName);
+    };
+    for (const o of appliedWorkOwners(obj)) mine(appliedWorks.byUid(o.uid));
+    const id = { group: m.group, kind: m.kind, namespace: m.namespaced ? (obj.metadata?.namespace ?? "") : "", name: obj.metadata?.name ?? "" };
+    for (const aw of appliedWorks.listing(id)) mine(aw);
+    return names;
+  };
   const spokeObjects = new SpokeCache({
     client: spoke,
     mapper: new RestMapper(spoke),
-    labelSelector: `${AGENT_LABEL}=${agentId}`,
+    labelSelector: agentObjectLabel(agentId),
     log: alog,
-    onChange: (obj: KubeObject) => {
-      const name = byWorkId.get(obj.metadata?.labels?.[WORK_ID_LABEL] ?? "");
-      if (name) queue.enqueue?.(name);
+    onChange: (obj: KubeObject, m: ResourceMapping) => {
+      for (const name of worksOf(obj, m)) queue.enqueue?.(name);
     },
   });
   const recorder = new EventRecorder({ client: hub, component: "work-agent", instance: clusterName, logger: alog });
-  const manifests = registry.counter({ name: "work_agent_manifests_total", help: "Manifest outcomes per reconcile (created, configured, unchanged, failed) and pruned objects.", labelNames: ["action"] });
+  const manifests = registry.counter({ name: "work_agent_manifests_total", help: "Manifest outcomes per reconcile (created, configured, unchanged, failed) and objects let go of (pruned: deleted; released: left to the other Works that list them).", labelNames: ["action"] });
   const reconciler = new WorkReconciler({
     events: { event: (w, type, reason, message) => recorder.event({ apiVersion: w.apiVersion, kind: w.kind, metadata: w.metadata }, type, reason, message) },
     onResults: (results, pruned) => {
       for (const r of results) manifests.inc({ action: r.action });
-      for (const p of pruned) if (p.action === "pruned") manifests.inc({ action: "pruned" });
+      for (const p of pruned) if (p.action === "pruned" || p.action === "released") manifests.inc({ action: p.action });
     },
     hubUrl,
     hubNamespace,
@@ -154,10 +172,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   const ctl = controller;
   queue.enqueue = (name) => ctl.enqueue(name);
   works.informer.addEventHandler({
-    onAdd: (w: Work) => {
-      byWorkId.set(reconciler.workId(w.metadata.name!), w.metadata.name!);
-      ctl.enqueue(w.metadata.name!);
-    },
+    onAdd: (w: Work) => ctl.enqueue(w.metadata.name!),
     onUpdate: (old: Work, w: Work) => {
       if (workChanged(old, w)) ctl.enqueue(w.metadata.name!);
     },

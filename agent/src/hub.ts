@@ -1,18 +1,20 @@
 /**
  * The agent's view of its hub namespace: an informer on Works (the only
- * namespace its identity may read) and the two writes it makes to a Work.
- * A Work the agent just wrote is remembered until the informer has caught
- * up, so a reconcile right after a write does not act on the older copy
- * (which would only earn a 409 and a retry).
+ * namespace its identity may read) and the two writes it makes to a Work,
+ * both patches that cannot overwrite newer state and are sized by what
+ * changed: finalizers by JSON patch guarded by `test` operations, status by
+ * a merge patch of the status subresource with a resourceVersion
+ * precondition. A Work the agent just wrote is remembered until the
+ * informer has caught up (see WriteMemory).
  */
-import { WorkResource, type Work } from "@work-api/api";
-import { Informer, makeKey, type KubeClient, type Logger } from "@work-api/runtime";
-import { newerOf } from "./versions.js";
+import { WorkResource, type Work, type WorkStatus } from "@work-api/api";
+import { Informer, isNotFound, makeKey, type KubeClient, type Logger } from "@work-api/runtime";
 import type { HubWorks } from "./ports.js";
+import { WriteMemory } from "./write-memory.js";
 
 export class HubWorkCache implements HubWorks {
   readonly informer: Informer<Work>;
-  private readonly written = new Map<string, Work>();
+  private readonly written: WriteMemory<Work>;
 
   constructor(
     private readonly client: KubeClient,
@@ -21,29 +23,45 @@ export class HubWorkCache implements HubWorks {
     log: Logger,
   ) {
     this.informer = new Informer<Work>(client, WorkResource, { namespace, resyncPeriodMs, logger: log, name: "works" });
-    this.informer.onDelete((w) => this.written.delete(makeKey(w.metadata.namespace, w.metadata.name!)));
+    this.written = new WriteMemory<Work>(() => this.informer.lastSyncResourceVersion());
+    this.informer.onDelete((w) => this.written.forget(makeKey(w.metadata.namespace, w.metadata.name!)));
   }
 
   get(namespace: string, name: string): Work | undefined {
     const key = makeKey(namespace, name);
-    const cached = this.informer.get(key);
-    const mine = this.written.get(key);
-    if (!mine) return cached;
-    const pick = newerOf(mine, cached);
-    if (pick !== mine) this.written.delete(key);
-    return pick;
+    return this.written.pick(key, this.informer.get(key));
   }
 
-  async update(work: Work): Promise<Work> {
-    return this.remember(await this.client.update<Work>(WorkResource, work));
+  async addFinalizer(work: Work, finalizer: string): Promise<Work> {
+    const list = work.metadata.finalizers;
+    const ops =
+      list === undefined || list.length === 0
+        ? [{ op: "test", path: "/metadata/resourceVersion", value: work.metadata.resourceVersion }, { op: "add", path: "/metadata/finalizers", value: [finalizer] }]
+        : [{ op: "test", path: "/metadata/finalizers", value: list }, { op: "add", path: "/metadata/finalizers/-", value: finalizer }];
+    return this.remember(await this.client.patch<Work>(WorkResource, work.metadata.name!, ops, { namespace: work.metadata.namespace!, type: "json" }));
   }
 
-  async updateStatus(work: Work): Promise<Work> {
-    return this.remember(await this.client.updateStatus<Work>(WorkResource, work));
+  async removeFinalizer(work: Work, finalizer: string): Promise<Work | undefined> {
+    const i = (work.metadata.finalizers ?? []).indexOf(finalizer);
+    if (i < 0) return work;
+    const ops = [{ op: "test", path: `/metadata/finalizers/${i}`, value: finalizer }, { op: "remove", path: `/metadata/finalizers/${i}` }];
+    try {
+      return this.remember(await this.client.patch<Work>(WorkResource, work.metadata.name!, ops, { namespace: work.metadata.namespace!, type: "json" }));
+    } catch (err) {
+      // Gone: removing the last finalizer of a deleted Work removes the Work.
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async patchStatus(work: Work, status: Partial<WorkStatus>): Promise<Work> {
+    const body = { metadata: { resourceVersion: work.metadata.resourceVersion }, status };
+    return this.remember(await this.client.patch<Work>(WorkResource, work.metadata.name!, body, { namespace: work.metadata.namespace!, type: "merge", subresource: "status" }));
   }
 
   private remember(w: Work): Work {
-    this.written.set(makeKey(w.metadata.namespace, w.metadata.name!), w);
+    // A Work whose last finalizer was removed while deleting comes back without metadata: it is gone.
+    if (w?.metadata?.name) this.written.remember(makeKey(w.metadata.namespace, w.metadata.name), w);
     return w;
   }
 }

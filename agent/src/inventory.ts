@@ -1,13 +1,17 @@
 /**
- * The AppliedWork inventory: which objects the agent applied for one Work,
- * and which of the previously applied ones may be pruned now.
+ * The AppliedWork inventory: which objects the agent applied (or is about to
+ * apply) for one Work, and which of the previously listed ones may be
+ * pruned now. Inventory first: before applying, the inventory becomes the
+ * union of what it lists and what the Work names, so a crash at any point
+ * leaves every object the agent may have created listed.
  */
 import type { AppliedResourceMeta } from "@work-api/api";
-import type { AppliedRef, ManifestResult } from "@work-api/apply";
+import type { AppliedRef, ManifestResult, ParsedManifest } from "@work-api/apply";
 
+/** The inventory entry of a successfully applied manifest (with the live uid). */
 export function refFromResult(r: ManifestResult): AppliedRef | undefined {
   const id = r.identifier;
-  if (!r.live || !id.kind || !id.name || !id.resource) return undefined;
+  if (r.action === "failed" || !r.live || !id.kind || !id.name || !id.resource) return undefined;
   return {
     ordinal: r.ordinal,
     group: id.group ?? "",
@@ -37,7 +41,18 @@ export function metaFromRef(r: AppliedRef): AppliedResourceMeta {
   return { ordinal: r.ordinal, group: r.group, version: r.version, kind: r.kind, resource: r.resource, namespace: r.namespace ?? "", name: r.name, uid: r.uid ?? "" };
 }
 
-const objKey = (r: { group?: string; kind?: string; namespace?: string; name?: string }): string => `${r.group ?? ""}/${r.kind ?? ""}/${r.namespace ?? ""}/${r.name ?? ""}`;
+const objKey = (r: { group?: string | undefined; kind?: string | undefined; namespace?: string | undefined; name?: string | undefined }): string => `${r.group ?? ""}/${r.kind ?? ""}/${r.namespace ?? ""}/${r.name ?? ""}`;
+
+/** A not-yet-applied entry for a manifest (no resource or uid until the apply). */
+export function refFromIdentity(p: ParsedManifest): AppliedRef {
+  return { ordinal: p.ordinal, group: p.group, version: p.version, kind: p.kind, resource: "", ...(p.namespace ? { namespace: p.namespace } : {}), name: p.name };
+}
+
+/** `previous` plus the entries of `intended` it does not list yet (by group, kind, namespace, name). */
+export function withIntended(previous: readonly AppliedRef[], intended: readonly AppliedRef[]): AppliedRef[] {
+  const have = new Set(previous.map(objKey));
+  return [...previous, ...intended.filter((r) => !have.has(objKey(r)))];
+}
 
 /**
  * Splits the previous inventory. An entry is kept (not pruned) when a

@@ -1,6 +1,16 @@
-/** Labels the agent puts on every object it applies and on its AppliedWorks. */
+/** Labels the agent puts on the objects it applies and on its AppliedWorks. */
 
-/** Which agent (hub URL + hub namespace) applied the object; the spoke caches select on it. */
+/** Which agent (hub URL + hub namespace) an AppliedWork belongs to; its AppliedWork cache selects on it. */
 export const AGENT_LABEL = "work.multicluster.x-k8s.io/agent";
-/** Which Work (its short id) applied the object; maps spoke events back to the Work. */
+/** Which Work (its short id) an AppliedWork belongs to. */
 export const WORK_ID_LABEL = "work.multicluster.x-k8s.io/work-id";
+
+/**
+ * The label key on every object an agent applies: one key per agent, with a
+ * constant value, so several Works (of this agent or of others) listing one
+ * object share the label without ever rewriting it. The agent's spoke
+ * caches select on the key existing.
+ */
+export function agentObjectLabel(agentId: string): string {
+  return `work.multicluster.x-k8s.io/agent-${agentId}`;
+}

@@ -1,22 +1,29 @@
 /**
- * The narrow interfaces the Work reconciler uses. `clients.ts` implements
- * them over the runtime's KubeClient and informers; unit tests use fakes.
+ * The narrow interfaces the Work reconciler uses. The agent implements them
+ * over the runtime's KubeClient and informers (hub.ts, applied-works.ts,
+ * spoke.ts); unit tests use fakes.
  */
-import type { AppliedWork, Work } from "@work-api/api";
+import type { AppliedWork, Work, WorkStatus } from "@work-api/api";
 import type { Mapper, Target } from "@work-api/apply";
 
 export interface HubWorks {
-  /** The Work from the informer cache. */
+  /** The Work from the informer cache (or the agent's newer write). */
   get(namespace: string, name: string): Work | undefined;
-  /** PUT the Work (finalizers); fails with 409 when `work` is stale. */
-  update(work: Work): Promise<Work>;
-  /** PUT the status subresource; fails with 409 when `work` is stale. */
-  updateStatus(work: Work): Promise<Work>;
+  /** JSON patch guarded by `test`: fails (409/422) when the finalizers changed meanwhile. */
+  addFinalizer(work: Work, finalizer: string): Promise<Work>;
+  /** JSON patch guarded by `test`; undefined when the Work is gone. */
+  removeFinalizer(work: Work, finalizer: string): Promise<Work | undefined>;
+  /** Merge patch of the status subresource with only `status`'s fields, under the Work's resourceVersion. */
+  patchStatus(work: Work, status: Partial<WorkStatus>): Promise<Work>;
 }
 
 export interface SpokeAppliedWorks {
   /** From the cache; falls back to a GET when the cache has not synced. */
   get(name: string): Promise<AppliedWork | undefined>;
+  /** Any agent's AppliedWork by name, from the API server. */
+  read(name: string): Promise<AppliedWork | undefined>;
+  /** Every AppliedWork on the spoke, of every agent, from the API server. */
+  listAll(): Promise<AppliedWork[]>;
   create(aw: AppliedWork): Promise<AppliedWork>;
   updateStatus(aw: AppliedWork): Promise<AppliedWork>;
   /** Deletes with a UID precondition; resolves when gone or absent. */

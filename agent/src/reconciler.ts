@@ -2,14 +2,33 @@
  * The Work reconciler: one function from a Work key to the spoke state and
  * the Work status. Level-based: it re-reads the Work and its AppliedWork from
  * the caches every time and issues no write when nothing would change.
+ *
+ * Order of a reconcile: finalizer on the Work; the AppliedWork; the
+ * inventory extended by every object the Work names (before anything is
+ * created); the bundle apply; prune of what the Work no longer names
+ * (released when another Work still lists it); the final inventory; the
+ * Work's status (a patch of what changed).
  */
 import { API_VERSION, WORK_FINALIZER, type AppliedWork, type OwnerReference, type Work } from "@work-api/api";
-import { LastApplied, applyBundle, appliedWorkName, fieldManagerFor, pruneObjects, workId, type ManifestResult, type PruneResult } from "@work-api/apply";
-import { isNotFound, type Logger } from "@work-api/runtime";
-import { metaFromRef, planInventory, refFromMeta, sameInventory } from "./inventory.js";
+import {
+  LastApplied,
+  appliedAnnotation,
+  applyBundle,
+  appliedWorkName,
+  fieldManagerFor,
+  manifestIdentities,
+  mappingOf,
+  pruneObjects,
+  workId,
+  type AppliedRef,
+  type ManifestResult,
+  type PruneResult,
+} from "@work-api/apply";
+import type { Logger } from "@work-api/runtime";
+import { metaFromRef, planInventory, refFromIdentity, refFromMeta, sameInventory, withIntended } from "./inventory.js";
 import type { HubWorks, SpokeAppliedWorks, SpokeObjects } from "./ports.js";
-import { nextWorkStatus, statusChanged } from "./status.js";
-import { AGENT_LABEL, WORK_ID_LABEL } from "./labels.js";
+import { nextWorkStatus, statusPatch } from "./status.js";
+import { AGENT_LABEL, WORK_ID_LABEL, agentObjectLabel } from "./labels.js";
 
 export interface ReconcilerOptions {
   hubUrl: string;
@@ -38,7 +57,12 @@ export interface WorkEvents {
 
 function summary(results: readonly ManifestResult[], pruned: readonly PruneResult[]): string | undefined {
   const count = (a: string): number => results.filter((r) => r.action === a).length;
-  const parts = [["created", count("created")], ["configured", count("configured")], ["pruned", pruned.filter((p) => p.action === "pruned").length]] as const;
+  const parts = [
+    ["created", count("created")],
+    ["configured", count("configured")],
+    ["pruned", pruned.filter((p) => p.action === "pruned").length],
+    ["released", pruned.filter((p) => p.action === "released").length],
+  ] as const;
   const changed = parts.filter(([, n]) => n > 0);
   return changed.length > 0 ? changed.map(([a, n]) => `${a} ${n}`).join(", ") : undefined;
 }
@@ -78,6 +102,10 @@ export class WorkReconciler {
     return workId(this.o.hubUrl, this.o.hubNamespace, name);
   }
 
+  private fieldManager(name: string): string {
+    return fieldManagerFor(this.o.fieldManager, this.workId(name));
+  }
+
   /** `key` is the Work's name in the agent's hub namespace. */
   async reconcile(key: string, signal?: AbortSignal): Promise<ReconcileResult> {
     const work = this.o.works.get(this.o.hubNamespace, key);
@@ -86,37 +114,39 @@ export class WorkReconciler {
     if (work.metadata.deletionTimestamp) return this.finalize(work, awName);
 
     let current = work;
-    if (!(current.metadata.finalizers ?? []).includes(WORK_FINALIZER)) {
-      current = await this.o.works.update({ ...current, metadata: { ...current.metadata, finalizers: [...(current.metadata.finalizers ?? []), WORK_FINALIZER] } });
-    }
-    const aw = await this.ensureAppliedWork(awName, current);
+    if (!(current.metadata.finalizers ?? []).includes(WORK_FINALIZER)) current = await this.o.works.addFinalizer(current, WORK_FINALIZER);
+    let aw = await this.ensureAppliedWork(awName, current);
+    const manifests = current.spec?.workload?.manifests ?? [];
+    const fieldManager = this.fieldManager(key);
+
+    // Inventory first: list every object the Work names before creating any.
+    const listed = (aw.status?.appliedResources ?? []).map(refFromMeta);
+    const previous = withIntended(listed, manifestIdentities(manifests).map(refFromIdentity));
+    if (previous.length !== listed.length) aw = await this.writeInventory(aw, previous);
+
     const owner: OwnerReference = { apiVersion: API_VERSION, kind: "AppliedWork", name: awName, uid: aw.metadata.uid! };
-    const id = this.workId(key);
-    const results = await applyBundle(current.spec?.workload?.manifests ?? [], {
+    const results = await applyBundle(manifests, {
       mapper: this.o.spoke.mapper,
       target: this.o.spoke,
-      fieldManager: fieldManagerFor(this.o.fieldManager, id),
+      fieldManager,
       force: this.o.force,
       owner,
-      labels: { [AGENT_LABEL]: this.o.agentId, [WORK_ID_LABEL]: id },
+      labels: { [agentObjectLabel(this.o.agentId)]: "" },
+      recordAnnotation: appliedAnnotation(this.workId(key)),
       lastApplied: this.lastApplied,
+      describeOwner: (o) => this.describeOwner(o),
       ...(signal ? { signal } : {}),
     });
 
-    const previous = (aw.status?.appliedResources ?? []).map(refFromMeta);
     const plan = planInventory(previous, results);
-    const pruned = plan.prune.length > 0 ? await pruneObjects(plan.prune, this.o.spoke) : [];
-    for (const p of pruned) if (p.action === "pruned") this.lastApplied.forget({ ...p.ref, namespaced: Boolean(p.ref.namespace) }, p.ref.namespace, p.ref.name);
-    const stillThere = pruned.filter((p) => p.action !== "pruned").map((p) => p.ref);
-    const inventory = [...plan.applied, ...plan.kept, ...stillThere].sort((a, b) => a.ordinal - b.ordinal).map(metaFromRef);
-    if (!sameInventory(aw.status?.appliedResources, inventory)) {
-      await this.o.appliedWorks.updateStatus({ ...aw, status: { appliedResources: inventory } });
-    }
+    const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, fieldManager) : [];
+    const stillThere = pruned.filter((p) => p.action === "terminating" || p.action === "failed").map((p) => p.ref);
+    const inventory = [...plan.applied, ...plan.kept, ...stillThere].sort((a, b) => a.ordinal - b.ordinal);
+    if (!sameInventory(aw.status?.appliedResources, inventory.map(metaFromRef))) aw = await this.writeInventory(aw, inventory);
 
     const next = nextWorkStatus(results, current.status, current.metadata.generation);
-    if (statusChanged(current.status, next)) {
-      await this.o.works.updateStatus({ ...current, status: next });
-    }
+    const patch = statusPatch(current.status, next);
+    if (patch) await this.o.works.patchStatus(current, patch);
 
     this.o.onResults?.(results, pruned);
     const changes = summary(results, pruned);
@@ -124,12 +154,16 @@ export class WorkReconciler {
     const failures = results.filter((r) => r.action === "failed");
     if (failures.length > 0) {
       this.o.events?.event(current, "Warning", "ManifestsFailed", `${failures.length} of ${results.length} manifests failed: ${failures.map((f) => f.message).join("; ")}`.slice(0, 1024));
+      throw new ManifestsFailedError(`${this.o.hubNamespace}/${key}`, failures);
     }
-    if (failures.length > 0) throw new ManifestsFailedError(`${this.o.hubNamespace}/${key}`, failures);
     const pruneFailures = pruned.filter((p) => p.action === "failed");
     if (pruneFailures.length > 0) throw new PruneFailedError(`${this.o.hubNamespace}/${key}`, pruneFailures);
     if (stillThere.length > 0) return { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
     return {};
+  }
+
+  private async writeInventory(aw: AppliedWork, refs: readonly AppliedRef[]): Promise<AppliedWork> {
+    return this.o.appliedWorks.updateStatus({ ...aw, status: { ...aw.status, appliedResources: refs.map(metaFromRef) } });
   }
 
   private async ensureAppliedWork(name: string, work: Work): Promise<AppliedWork> {
@@ -143,10 +177,33 @@ export class WorkReconciler {
     });
   }
 
-  /** Deletes every object in the AppliedWork; true when all are gone. */
-  private async deleteAll(aw: AppliedWork, work: string): Promise<boolean> {
-    const refs = (aw.status?.appliedResources ?? []).map(refFromMeta);
-    const res = await pruneObjects(refs, this.o.spoke);
+  /** "Work ns/name" of the AppliedWork an object names as owner (any agent's). */
+  private async describeOwner(o: OwnerReference): Promise<string | undefined> {
+    const aw = await this.o.appliedWorks.read(o.name);
+    return aw && aw.metadata.uid === o.uid ? `Work ${aw.spec.workNamespace}/${aw.spec.workName}` : undefined;
+  }
+
+  /** True when an AppliedWork other than `self` (of any agent) lists an object in namespace `name`, or the Namespace itself. */
+  private async namespaceInUse(name: string, self: string): Promise<boolean> {
+    const all = await this.o.appliedWorks.listAll();
+    return all.some((aw) => aw.metadata.name !== self && (aw.status?.appliedResources ?? []).some((r) => r.namespace === name || (r.kind === "Namespace" && (r.group ?? "") === "" && r.name === name)));
+  }
+
+  private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, fieldManager: string): Promise<PruneResult[]> {
+    const res = await pruneObjects(refs, {
+      target: this.o.spoke,
+      mapper: this.o.spoke.mapper,
+      fieldManager,
+      ownerUid: aw.metadata.uid!,
+      namespaceInUse: (ns) => this.namespaceInUse(ns, aw.metadata.name!),
+    });
+    for (const p of res) if (p.action === "pruned" || p.action === "released") this.lastApplied.forget(mappingOf(p.ref), p.ref.namespace, p.ref.name, fieldManager);
+    return res;
+  }
+
+  /** Lets go of every object in the AppliedWork; true when all are gone or released and the AppliedWork is deleted. */
+  private async deleteAll(aw: AppliedWork, work: string, name: string): Promise<boolean> {
+    const res = await this.letGo((aw.status?.appliedResources ?? []).map(refFromMeta), aw, this.fieldManager(name));
     const failures = res.filter((r) => r.action === "failed");
     if (failures.length > 0) throw new PruneFailedError(work, failures);
     const remaining = res.filter((r) => r.action === "terminating");
@@ -158,21 +215,17 @@ export class WorkReconciler {
     return true;
   }
 
-  /** Work deleted on the hub: remove its objects, then the AppliedWork, then the finalizer. */
+  /** Work deleted on the hub: let go of its objects, then delete the AppliedWork, then remove the finalizer. */
   private async finalize(work: Work, awName: string): Promise<ReconcileResult> {
     if (!(work.metadata.finalizers ?? []).includes(WORK_FINALIZER)) return {};
+    const name = work.metadata.name!;
     const aw = await this.o.appliedWorks.get(awName);
-    if (aw && !(await this.deleteAll(aw, `${this.o.hubNamespace}/${work.metadata.name}`))) {
+    if (aw && !(await this.deleteAll(aw, `${this.o.hubNamespace}/${name}`, name))) {
       return { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
     }
-    this.o.events?.event(work, "Normal", "GarbageCollected", "Every object this Work applied was deleted from the spoke");
-    try {
-      await this.o.works.update({ ...work, metadata: { ...work.metadata, finalizers: (work.metadata.finalizers ?? []).filter((f) => f !== WORK_FINALIZER) } });
-    } catch (err) {
-      // Already gone: a previous pass removed the finalizer and the cache had not caught up.
-      if (!isNotFound(err)) throw err;
-    }
-    this.o.log.info({ work: `${this.o.hubNamespace}/${work.metadata.name}` }, "work garbage-collected on the spoke");
+    this.o.events?.event(work, "Normal", "GarbageCollected", "Every object this Work applied was deleted from the spoke or released");
+    await this.o.works.removeFinalizer(work, WORK_FINALIZER);
+    this.o.log.info({ work: `${this.o.hubNamespace}/${name}` }, "work garbage-collected on the spoke");
     return {};
   }
 
@@ -181,6 +234,6 @@ export class WorkReconciler {
     const aw = await this.o.appliedWorks.get(awName);
     if (!aw) return {};
     this.o.log.info({ work: `${this.o.hubNamespace}/${key}`, appliedWork: awName }, "work is gone from the hub; deleting what it applied");
-    return (await this.deleteAll(aw, `${this.o.hubNamespace}/${key}`)) ? {} : { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
+    return (await this.deleteAll(aw, `${this.o.hubNamespace}/${key}`, key)) ? {} : { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
   }
 }

@@ -28,7 +28,7 @@ function flakyClient(): { client: KubeClient; lists: () => number } {
 describe("SpokeCache", () => {
   it("starts a kind's cache over after its first sync timed out, instead of failing every later read", async () => {
     const { client, lists } = flakyClient();
-    const cache = new SpokeCache({ client, mapper: { resolve: async () => cm, invalidate: () => undefined }, labelSelector: "a=b", log: noopLogger, onChange: () => undefined, syncTimeoutMs: 50 });
+    const cache = new SpokeCache({ client, mapper: { resolve: async () => cm, resolveGroupKind: async () => cm, invalidate: () => undefined }, labelSelector: "a=b", log: noopLogger, onChange: () => undefined, syncTimeoutMs: 50 });
     await expect(cache.get(cm, "ns", "x")).rejects.toThrow();
     await expect(cache.get(cm, "ns", "x")).resolves.toBeUndefined();
     expect(lists()).toBeGreaterThanOrEqual(2);

@@ -112,9 +112,7 @@ export function nextWorkStatus(results: readonly ManifestResult[], previous: Wor
   return { conditions: setConditions(previous?.conditions, workConditions(manifests, generation), now), manifestConditions: manifests };
 }
 
-/** True when writing `next` would change what the Work says. */
-export function statusChanged(previous: WorkStatus | undefined, next: WorkStatus): boolean {
-  if (!conditionsEquivalent(previous?.conditions, next.conditions)) return true;
+function manifestsChanged(previous: WorkStatus | undefined, next: WorkStatus): boolean {
   const a = previous?.manifestConditions ?? [];
   const b = next.manifestConditions ?? [];
   if (a.length !== b.length) return true;
@@ -122,4 +120,17 @@ export function statusChanged(previous: WorkStatus | undefined, next: WorkStatus
     const p = a[i]!;
     return !sameIdentifier(p.identifier, m.identifier) || !conditionsEquivalent(p.conditions, m.conditions);
   });
+}
+
+/** True when writing `next` would change what the Work says. */
+export function statusChanged(previous: WorkStatus | undefined, next: WorkStatus): boolean {
+  return !conditionsEquivalent(previous?.conditions, next.conditions) || manifestsChanged(previous, next);
+}
+
+/** The status fields that changed (for a merge patch), or undefined when nothing did. */
+export function statusPatch(previous: WorkStatus | undefined, next: WorkStatus): Partial<WorkStatus> | undefined {
+  const patch: Partial<WorkStatus> = {};
+  if (!conditionsEquivalent(previous?.conditions, next.conditions)) patch.conditions = next.conditions;
+  if (manifestsChanged(previous, next)) patch.manifestConditions = next.manifestConditions ?? [];
+  return Object.keys(patch).length > 0 ? patch : undefined;
 }

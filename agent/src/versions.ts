@@ -7,9 +7,13 @@ interface Versioned {
   metadata?: { resourceVersion?: string };
 }
 
-function rv(o: Versioned | undefined): bigint | undefined {
-  const v = o?.metadata?.resourceVersion;
+/** A resourceVersion as a number, when it is one. */
+export function rvOf(v: string | undefined): bigint | undefined {
   return v !== undefined && /^\d+$/.test(v) ? BigInt(v) : undefined;
+}
+
+function rv(o: Versioned | undefined): bigint | undefined {
+  return rvOf(o?.metadata?.resourceVersion);
 }
 
 /** The newer of two copies of one object: `mine` only when it is known to be newer than `cached`. */

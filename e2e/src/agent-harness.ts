@@ -13,7 +13,8 @@ import { AGENT_KUBECONFIG_KEY, AGENT_KUBECONFIG_SECRET } from "@work-api/api";
 import { clients, isNotFound, waitFor } from "./env.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
-export const AGENT_BIN = join(REPO, "agent/bin/work-agent.js");
+/** The agent under test; E2E_AGENT_BIN runs another build (e.g. the previous commit, to see a new test fail first). */
+export const AGENT_BIN = process.env.E2E_AGENT_BIN ?? join(REPO, "agent/bin/work-agent.js");
 
 /** What an agent needs on the hub, in its own namespace only. */
 export const AGENT_HUB_RULES: V1PolicyRule[] = [

@@ -3,7 +3,7 @@ import type { KubeObject } from "@work-api/api";
 import { applyBundle } from "./bundle.js";
 import { LastApplied } from "./last-applied.js";
 import { pruneObjects } from "./prune.js";
-import type { ApplyOptions, ApplyResponse, DeleteOutcome, Mapper, ResourceMapping, Target } from "./types.js";
+import type { ApplyOptions, ApplyResponse, DeleteOutcome, Mapper, Preconditions, ResourceMapping, Target } from "./types.js";
 
 class NoKindMatchError extends Error {
   override readonly name = "NoKindMatchError";
@@ -24,6 +24,11 @@ class FakeMapper implements Mapper {
     if (!m) throw new NoKindMatchError(`no kind ${kind} in ${apiVersion}`);
     return m;
   }
+  async resolveGroupKind(group: string, kind: string): Promise<ResourceMapping> {
+    const m = Object.values(this.kinds).find((k) => k.group === group && k.kind === kind);
+    if (!m) throw new NoKindMatchError(`no kind ${kind} in group ${group}`);
+    return m;
+  }
   invalidate(): void {
     this.invalidations++;
   }
@@ -41,6 +46,9 @@ class FakeTarget implements Target {
   async get(m: ResourceMapping, ns: string | undefined, name: string): Promise<KubeObject | undefined> {
     return this.store.get(this.key(m, ns, name));
   }
+  async read(m: ResourceMapping, ns: string | undefined, name: string): Promise<KubeObject | undefined> {
+    return this.store.get(this.key(m, ns, name));
+  }
   async apply(m: ResourceMapping, obj: KubeObject, _opts: ApplyOptions): Promise<ApplyResponse> {
     const k = this.key(m, obj.metadata?.namespace, obj.metadata!.name!);
     this.applies.push(k);
@@ -52,11 +60,11 @@ class FakeTarget implements Target {
     this.onApply?.(next);
     return { object: next, created: !prev };
   }
-  async delete(m: ResourceMapping, ns: string | undefined, name: string, uid: string | undefined): Promise<DeleteOutcome> {
+  async delete(m: ResourceMapping, ns: string | undefined, name: string, pre: Preconditions): Promise<DeleteOutcome> {
     const k = this.key(m, ns, name);
     const cur = this.store.get(k);
     if (!cur) return "absent";
-    if (uid && cur.metadata?.uid !== uid) throw Object.assign(new Error("precondition failed"), { statusCode: 409 });
+    if ((pre.uid && cur.metadata?.uid !== pre.uid) || (pre.resourceVersion && cur.metadata?.resourceVersion !== pre.resourceVersion)) throw Object.assign(new Error("precondition failed"), { statusCode: 409 });
     if (cur.metadata?.finalizers?.length) {
       cur.metadata.deletionTimestamp = "now";
       return "terminating";
@@ -84,11 +92,11 @@ describe("applyBundle", () => {
     expect(res[1]?.identifier).toEqual({ ordinal: 1, group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "demo", name: "c" });
   });
 
-  it("owns namespaced objects by the AppliedWork but not cluster-scoped ones", async () => {
+  it("owns every object by the AppliedWork, cluster-scoped ones too", async () => {
     const t = new FakeTarget();
     await applyBundle([ns, cm("c")], opts(t));
     expect(t.store.get("configmaps/demo/c")?.metadata?.ownerReferences).toEqual([{ ...owner, controller: false, blockOwnerDeletion: false }]);
-    expect(t.store.get("namespaces//demo")?.metadata?.ownerReferences).toBeUndefined();
+    expect(t.store.get("namespaces//demo")?.metadata?.ownerReferences).toEqual([{ ...owner, controller: false, blockOwnerDeletion: false }]);
     expect(t.store.get("namespaces//demo")?.metadata?.labels).toEqual({ l: "v" });
   });
 
@@ -173,24 +181,57 @@ describe("applyBundle", () => {
 });
 
 describe("pruneObjects", () => {
-  it("deletes in reverse apply order and leaves a re-created object alone", async () => {
+  const pruneOpts = (t: FakeTarget, mapper: Mapper = new FakeMapper()) => ({ target: t, mapper, fieldManager: "work-agent-x", ownerUid: owner.uid });
+
+  it("deletes in reverse apply order and leaves alone an object someone else re-created under the same name", async () => {
     const t = new FakeTarget();
     await applyBundle([ns, cm("c"), deploy], opts(t));
+    // Someone deleted the ConfigMap and created their own: another uid, no ownerReference of this Work.
+    t.store.set("configmaps/demo/c", { ...cm("c"), metadata: { name: "c", namespace: "demo", uid: "other-uid", resourceVersion: "99" } });
     const refs = [
       { ordinal: 0, group: "", version: "v1", kind: "Namespace", resource: "namespaces", name: "demo", uid: "uid-namespaces//demo" },
-      { ordinal: 1, group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "demo", name: "c", uid: "other-uid" },
+      { ordinal: 1, group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "demo", name: "c", uid: "uid-configmaps/demo/c" },
       { ordinal: 2, group: "apps", version: "v1", kind: "Deployment", resource: "deployments", namespace: "demo", name: "web", uid: "uid-deployments/demo/web" },
     ];
-    const res = await pruneObjects(refs, t);
+    const res = await pruneObjects(refs, pruneOpts(t));
     expect(res.map((r) => [r.ref.kind, r.action])).toEqual([["Deployment", "pruned"], ["ConfigMap", "pruned"], ["Namespace", "pruned"]]);
-    expect(t.store.has("configmaps/demo/c")).toBe(true);
+    expect(res[1]?.message).toContain("replaced by another object");
+    expect(t.store.get("configmaps/demo/c")?.metadata?.uid).toBe("other-uid");
     expect(t.store.has("deployments/demo/web")).toBe(false);
+    expect(t.store.has("namespaces//demo")).toBe(false);
   });
 
   it("reports an object held by finalizers as terminating", async () => {
     const t = new FakeTarget();
     await applyBundle([{ ...cm("c"), metadata: { name: "c", namespace: "demo", finalizers: ["x/y"] } }], opts(t));
-    const res = await pruneObjects([{ ordinal: 0, group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "demo", name: "c" }], t);
+    const res = await pruneObjects([{ ordinal: 0, group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "demo", name: "c" }], pruneOpts(t));
     expect(res.map((r) => r.action)).toEqual(["terminating"]);
+  });
+
+  it("deletes through the version discovery serves now, not the recorded one", async () => {
+    const t = new FakeTarget();
+    const mapper = new FakeMapper();
+    mapper.kinds["example.com/v2/Widget"] = { group: "example.com", version: "v2", resource: "widgets", kind: "Widget", namespaced: true };
+    await applyBundle([{ apiVersion: "example.com/v2", kind: "Widget", metadata: { name: "w", namespace: "demo" } }], opts(t, mapper));
+    const res = await pruneObjects([{ ordinal: 0, group: "example.com", version: "v1", kind: "Widget", resource: "widgets", namespace: "demo", name: "w" }], pruneOpts(t, mapper));
+    expect(res.map((r) => r.action)).toEqual(["pruned"]);
+    expect(t.store.has("widgets/demo/w")).toBe(false);
+  });
+
+  it("never touches an object it never applied, nor an entry whose scope cannot fit its kind", async () => {
+    const t = new FakeTarget();
+    t.store.set("configmaps/demo/c", { ...cm("c"), metadata: { name: "c", namespace: "demo", uid: "theirs", resourceVersion: "5" } });
+    t.store.set("namespaces//demo", { ...ns, metadata: { name: "demo", uid: "ns", resourceVersion: "6", ownerReferences: [{ ...owner }] } });
+    const res = await pruneObjects(
+      [
+        { ordinal: 0, group: "", version: "v1", kind: "ConfigMap", resource: "", namespace: "demo", name: "c" },
+        { ordinal: 1, group: "", version: "v1", kind: "Namespace", resource: "", namespace: "bogus", name: "demo" },
+      ],
+      pruneOpts(t),
+    );
+    expect(res.map((r) => r.action)).toEqual(["released", "pruned"]);
+    expect(t.applies).toEqual([]);
+    expect(t.store.has("configmaps/demo/c")).toBe(true);
+    expect(t.store.has("namespaces//demo")).toBe(true);
   });
 });

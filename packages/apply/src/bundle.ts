@@ -1,15 +1,22 @@
 /**
  * Applies the manifests of one Work in dependency order with server-side
- * apply, skipping every write that would change nothing, and returns a typed
- * change set with one result per manifest ordinal. A bad manifest fails on its
- * own; the others still apply.
+ * apply and returns a typed change set with one result per manifest ordinal.
+ * A bad manifest fails on its own; the others still apply.
+ *
+ * What is sent: an apply whenever the live object is not in sync with the
+ * desired one, which carries this Work's record annotation (a hash of what
+ * it applies), so an edit that only removes fields is still sent. Applies go
+ * without force first; a conflict with another Work's field manager leaves
+ * the field with its holder (ApplyConflict); a conflict only with
+ * out-of-band managers is forced when `force` is set (drift correction).
  */
 import type { KubeObject, OwnerReference } from "@work-api/api";
 import { inSync } from "./compare.js";
 import { buildDesired } from "./desired.js";
 import { ManifestError, ManifestErrorReason, describeManifest, objectKey, parseManifest, type ParsedManifest } from "./manifest.js";
 import { kindRank, sortForApply } from "./order.js";
-import { failureFromError } from "./failure.js";
+import { ApplyFailureReason, failureFromError, httpStatus, missingOf } from "./failure.js";
+import { parseConflicts, workOwnerOfManager, type FieldConflict } from "./ownership.js";
 import type { ManifestResult, Mapper, ResourceMapping, Target } from "./types.js";
 import { LastApplied } from "./last-applied.js";
 
@@ -18,14 +25,18 @@ export interface BundleOptions {
   target: Target;
   /** SSA field manager (one per Work). */
   fieldManager: string;
-  /** Take ownership of conflicting fields from other managers. */
+  /** Take fields from out-of-band managers (drift correction). Fields another Work holds are never taken. */
   force: boolean;
-  /** Owner reference put on namespaced objects. */
+  /** Owner reference put on every object (the Work's AppliedWork). */
   owner?: OwnerReference;
   /** Labels put on every applied object. */
   labels?: Record<string, string>;
+  /** Annotation recording the hash of what this Work applies (see {@link appliedAnnotation}). */
+  recordAnnotation?: string;
   /** Remembers what was applied so a server-normalised value is not re-applied forever. */
   lastApplied?: LastApplied;
+  /** Names the Work behind an AppliedWork owner, for conflict messages ("Work ns/name"). */
+  describeOwner?: (owner: OwnerReference) => Promise<string | undefined>;
   /** How long to wait for a CRD of the same bundle to be Established. Default 30 s. */
   crdEstablishTimeoutMs?: number;
   /** Poll interval while waiting for a CRD. Default 250 ms. */
@@ -35,6 +46,19 @@ export interface BundleOptions {
 
 interface Planned extends ParsedManifest {
   label: string;
+}
+
+/** The identities of the manifests that can be parsed (first of duplicates only), before anything is resolved or sent. */
+export function manifestIdentities(manifests: readonly unknown[]): ParsedManifest[] {
+  const seen = new Set<string>();
+  const out: ParsedManifest[] = [];
+  manifests.forEach((raw, ordinal) => {
+    const p = parseManifest(raw, ordinal);
+    if (p instanceof ManifestError || seen.has(objectKey(p))) return;
+    seen.add(objectKey(p));
+    out.push(p);
+  });
+  return out;
 }
 
 /** Applies a bundle; never throws for a per-manifest problem. */
@@ -59,7 +83,6 @@ export async function applyBundle(manifests: readonly unknown[], opts: BundleOpt
     seen.set(key, ordinal);
     planned.push({ ...p, label });
   });
-
   const crds = crdsInBundle(planned);
   // Apply rank by rank; manifests of one rank go out together.
   const sorted = sortForApply(planned);
@@ -86,8 +109,8 @@ function identify(p: ParsedManifest, m?: ResourceMapping): ManifestResult["ident
   };
 }
 
-function failed(ordinal: number, id: Partial<ManifestResult["identifier"]>, reason: string, message: string, error?: Error): ManifestResult {
-  return { ordinal, identifier: { ordinal, ...id }, action: "failed", reason, message, ...(error ? { error } : {}) };
+function failed(ordinal: number, id: Partial<ManifestResult["identifier"]>, reason: string, message: string, error?: Error, live?: KubeObject): ManifestResult {
+  return { ordinal, identifier: { ordinal, ...id }, action: "failed", reason, message, ...(error ? { error } : {}), ...(live ? { live } : {}) };
 }
 
 async function applyOne(p: Planned, opts: BundleOptions, crds: Map<string, string>): Promise<ManifestResult> {
@@ -106,24 +129,70 @@ async function applyOne(p: Planned, opts: BundleOptions, crds: Map<string, strin
     return failed(p.ordinal, id, ManifestErrorReason.NamespaceNotAllowed, `${p.label}: ${p.kind} is cluster-scoped; remove metadata.namespace`);
   }
   const desired = buildDesired(p.object, {
-    namespaced: mapping.namespaced,
     ...(opts.labels ? { labels: opts.labels } : {}),
     ...(opts.owner ? { owner: opts.owner } : {}),
+    ...(opts.recordAnnotation ? { recordAnnotation: opts.recordAnnotation } : {}),
   });
+  let live: KubeObject | undefined;
   try {
-    const live = await opts.target.get(mapping, p.namespace, p.name);
+    live = await opts.target.get(mapping, p.namespace, p.name);
     if (live && (inSync(desired, live) || opts.lastApplied?.matches(mapping, live, desired, opts.fieldManager))) {
       return { ordinal: p.ordinal, identifier: id, action: "unchanged", message: `${p.label}: up to date`, live };
     }
-    const res = await opts.target.apply(mapping, desired, { fieldManager: opts.fieldManager, force: opts.force });
+    const res = await applyHoldingWorkFields(p, mapping, desired, live, opts);
+    if ("conflict" in res) return res.conflict;
     opts.lastApplied?.record(mapping, res.object, desired, opts.fieldManager);
     const before = live?.metadata?.resourceVersion;
     const action = res.created ? "created" : before !== undefined && before === res.object.metadata?.resourceVersion ? "unchanged" : "configured";
     return { ordinal: p.ordinal, identifier: id, action, message: `${p.label}: ${action}`, live: res.object };
   } catch (err) {
+    if (httpStatus(err) === 404 && missingOf(err) === "kind") opts.mapper.invalidate();
     const f = failureFromError(err, p.label);
-    return failed(p.ordinal, id, f.reason, f.message, f.error);
+    return failed(p.ordinal, id, f.reason, f.message, f.error, live);
   }
+}
+
+/**
+ * SSA without force; on a conflict, force only when every conflicting
+ * manager is out of band (not another Work) and `force` is set.
+ */
+async function applyHoldingWorkFields(
+  p: Planned,
+  mapping: ResourceMapping,
+  desired: KubeObject,
+  live: KubeObject | undefined,
+  opts: BundleOptions,
+): Promise<{ object: KubeObject; created: boolean } | { conflict: ManifestResult }> {
+  try {
+    return await opts.target.apply(mapping, desired, { fieldManager: opts.fieldManager, force: false });
+  } catch (err) {
+    if (httpStatus(err) !== 409) throw err;
+    const conflicts = parseConflicts(err);
+    const current = live ?? (await opts.target.read(mapping, p.namespace, p.name));
+    const byWorks = conflicts.filter((c) => workOwnerOfManager(c.manager, current) !== undefined);
+    if (byWorks.length === 0 && opts.force && conflicts.length > 0) {
+      return opts.target.apply(mapping, desired, { fieldManager: opts.fieldManager, force: true });
+    }
+    const held = byWorks.length > 0 ? byWorks : conflicts;
+    const who = await describeHolders(held, current, opts);
+    const msg = `${p.label}: ${who}; nothing is written until the conflict ends`;
+    const error = err instanceof Error ? err : new Error(String(err));
+    return { conflict: failed(p.ordinal, identify(p, mapping), ApplyFailureReason.ApplyConflict, msg, error, current) };
+  }
+}
+
+async function describeHolders(conflicts: readonly FieldConflict[], live: KubeObject | undefined, opts: BundleOptions): Promise<string> {
+  if (conflicts.length === 0) return "conflict with another field manager";
+  const byManager = new Map<string, string[]>();
+  for (const c of conflicts) byManager.set(c.manager, [...(byManager.get(c.manager) ?? []), c.field]);
+  const parts: string[] = [];
+  for (const [manager, fields] of byManager) {
+    const owner = workOwnerOfManager(manager, live);
+    const work = owner ? ((await opts.describeOwner?.(owner).catch(() => undefined)) ?? `the Work of AppliedWork ${owner.name}`) : undefined;
+    const holder = work ? `${work} (field manager "${manager}")` : `field manager "${manager}"`;
+    parts.push(`${fields.join(", ")} held by ${holder}`);
+  }
+  return `conflict: ${parts.join("; ")}`;
 }
 
 /** group/kind → CRD name, for CRDs defined in this bundle. */

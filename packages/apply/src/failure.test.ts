@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { failureFromError } from "./failure.js";
 
-const apiError = (statusCode: number, message: string) => Object.assign(new Error(`${message} (ConfigMap/ns/x)`), { statusCode, status: { message } });
+const apiError = (statusCode: number, message: string, details?: object) => Object.assign(new Error(`${message} (ConfigMap/ns/x)`), { statusCode, status: { message, ...(details ? { details } : {}) } });
 
 describe("failureFromError", () => {
   it("uses the API's message once, after the manifest label", () => {
@@ -14,10 +14,12 @@ describe("failureFromError", () => {
     expect(f.reason).toBe("ManifestRejected");
   });
 
-  it("maps 403, 409 and 404 to Forbidden, ApplyConflict and NamespaceNotFound", () => {
+  it("maps 403 and 409 to Forbidden and ApplyConflict, and a 404 to what is missing", () => {
     expect(failureFromError(apiError(403, "forbidden"), "m").reason).toBe("Forbidden");
     expect(failureFromError(apiError(409, "conflict"), "m").reason).toBe("ApplyConflict");
-    expect(failureFromError(apiError(404, 'namespaces "x" not found'), "m").reason).toBe("NamespaceNotFound");
+    expect(failureFromError(apiError(404, 'namespaces "x" not found', { name: "x", kind: "namespaces" }), "m").reason).toBe("NamespaceNotFound");
+    expect(failureFromError(apiError(404, "the server could not find the requested resource", {}), "m").reason).toBe("KindNotFound");
+    expect(failureFromError(apiError(404, 'configmaps "c" not found', { name: "c", kind: "configmaps" }), "m").reason).toBe("ObjectNotFound");
     expect(failureFromError(apiError(503, "unavailable"), "m").reason).toBe("ApplyFailed");
   });
 

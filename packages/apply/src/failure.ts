@@ -10,6 +10,7 @@ export const ApplyFailureReason = {
   Forbidden: "Forbidden",
   ApplyConflict: "ApplyConflict",
   NamespaceNotFound: "NamespaceNotFound",
+  ObjectNotFound: "ObjectNotFound",
   ApplyFailed: "ApplyFailed",
 } as const;
 
@@ -25,6 +26,18 @@ export function httpStatus(err: unknown): number | undefined {
   const e = err as { statusCode?: unknown; code?: unknown; status?: unknown };
   for (const v of [e.statusCode, e.code, e.status]) if (typeof v === "number") return v;
   return undefined;
+}
+
+/**
+ * What a 404 says is missing: the namespace (details.kind "namespaces"), the
+ * object (details name the object's kind), or the resource itself ("the
+ * server could not find the requested resource": its CRD or API is gone).
+ */
+export function missingOf(err: unknown): "namespace" | "kind" | "object" {
+  const details = (err as { status?: { details?: { kind?: string; name?: string } } } | null)?.status?.details;
+  if (details?.kind === "namespaces") return "namespace";
+  if (details?.kind !== undefined && details.kind !== "" && details.name !== undefined && details.name !== "") return "object";
+  return "kind";
 }
 
 export function failureFromError(err: unknown, label: string): Failure {
@@ -48,7 +61,14 @@ export function failureFromError(err: unknown, label: string): Failure {
     case 409:
       return { reason: ApplyFailureReason.ApplyConflict, message: `${label}: conflict: ${cause}`, error };
     case 404:
-      return { reason: ApplyFailureReason.NamespaceNotFound, message: `${label}: ${cause}`, error };
+      switch (missingOf(err)) {
+        case "namespace":
+          return { reason: ApplyFailureReason.NamespaceNotFound, message: `${label}: ${cause}`, error };
+        case "kind":
+          return { reason: ApplyFailureReason.KindNotFound, message: `${label}: the API server does not serve this kind (${cause}); is its CRD installed on this cluster?`, error };
+        default:
+          return { reason: ApplyFailureReason.ObjectNotFound, message: `${label}: ${cause}`, error };
+      }
     default:
       return { reason: ApplyFailureReason.ApplyFailed, message: `${label}: ${cause}`, error };
   }

@@ -9,3 +9,4 @@ export * from "./failure.js";
 export * from "./last-applied.js";
 export * from "./bundle.js";
 export * from "./prune.js";
+export * from "./ownership.js";

@@ -21,8 +21,9 @@ export class LastApplied {
   /** Upper bound on remembered objects; the oldest entry is dropped past it. Default 200 000. */
   constructor(private readonly maxEntries = 200_000) {}
 
-  private static key(m: ResourceMapping, obj: KubeObject): string {
-    return `${m.group}/${m.resource}/${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+  /** One entry per object and field manager: several Works may apply one object. */
+  private static key(m: ResourceMapping, namespace: string | undefined, name: string, fieldManager: string): string {
+    return `${m.group}/${m.resource}/${namespace ?? ""}/${name}/${fieldManager}`;
   }
 
   private static hash(desired: KubeObject, fieldManager: string): string {
@@ -30,7 +31,7 @@ export class LastApplied {
   }
 
   record(m: ResourceMapping, live: KubeObject, desired: KubeObject, fieldManager: string): void {
-    const key = LastApplied.key(m, live);
+    const key = LastApplied.key(m, live.metadata?.namespace, live.metadata?.name ?? "", fieldManager);
     this.entries.delete(key);
     this.entries.set(key, { hash: LastApplied.hash(desired, fieldManager), uid: live.metadata?.uid, resourceVersion: live.metadata?.resourceVersion });
     if (this.entries.size > this.maxEntries) {
@@ -41,7 +42,7 @@ export class LastApplied {
 
   /** True when `desired` was applied to exactly this version of the live object. */
   matches(m: ResourceMapping, live: KubeObject, desired: KubeObject, fieldManager: string): boolean {
-    const e = this.entries.get(LastApplied.key(m, live));
+    const e = this.entries.get(LastApplied.key(m, live.metadata?.namespace, live.metadata?.name ?? "", fieldManager));
     return (
       e !== undefined &&
       e.uid === live.metadata?.uid &&
@@ -50,8 +51,8 @@ export class LastApplied {
     );
   }
 
-  forget(m: ResourceMapping, namespace: string | undefined, name: string): void {
-    this.entries.delete(`${m.group}/${m.resource}/${namespace ?? ""}/${name}`);
+  forget(m: ResourceMapping, namespace: string | undefined, name: string, fieldManager: string): void {
+    this.entries.delete(LastApplied.key(m, namespace, name, fieldManager));
   }
 
   get size(): number {

@@ -1,7 +1,16 @@
 /**
  * Readiness rules: from a live object on the spoke, the Available,
- * Progressing and Degraded conditions of its manifest. Kinds without a rule
- * are Available as soon as they exist.
+ * Progressing and Degraded conditions of its manifest, following the status
+ * rules of kstatus (sigs.k8s.io/cli-utils) for built-in workloads: the
+ * controller has observed the latest generation, and then
+ * - Deployment: updated = replicas, no old replicas left, available >= replicas;
+ * - StatefulSet: ready = replicas, updated past the partition, and
+ *   currentRevision = updateRevision (RollingUpdate without partition);
+ * - DaemonSet: scheduled, updated, available and ready = desired;
+ * - Job: Complete (Available) or Failed (Degraded).
+ * Other kinds with a `Ready` (or `Available`) condition use it (with
+ * `Stalled` meaning degraded); kinds without a rule are Available as soon as
+ * they exist.
  */
 import type { ConditionStatus, KubeObject } from "@work-api/api";
 
@@ -47,13 +56,13 @@ function stale(obj: Obj): boolean {
   return gen !== undefined && (typeof seen !== "number" || seen < gen);
 }
 
-function replicaRule(kind: string, counts: (o: Obj) => { want: number; updated: number; ready: number }): Rule {
+/** A rule over status counts: the first unmet requirement is the reason the object is not available yet. */
+function countsRule(kind: string, check: (o: Obj) => { summary: string; unmet: string | undefined }): Rule {
   return (obj) => {
     if (stale(obj)) {
       const waiting = c("Unknown", "ObservedGenerationStale", `${kind} controller has not observed generation ${obj.metadata?.generation ?? "?"} yet`);
       return { available: waiting, progressing: c("True", "ObservedGenerationStale", waiting.message), degraded: notDegraded };
     }
-    const { want, updated, ready } = counts(obj);
     const failure = cond(obj, "ReplicaFailure");
     const prog = cond(obj, "Progressing");
     const degraded =
@@ -62,30 +71,60 @@ function replicaRule(kind: string, counts: (o: Obj) => { want: number; updated: 
         : prog?.status === "False" && prog.reason === "ProgressDeadlineExceeded"
           ? c("True", "ProgressDeadlineExceeded", prog.message ?? "progress deadline exceeded")
           : notDegraded;
-    const msg = `${ready}/${want} ready, ${updated}/${want} updated`;
-    if (updated >= want && ready >= want) {
-      return { available: c("True", "ReplicasReady", msg), progressing: notProgressing, degraded };
-    }
+    const { summary, unmet } = check(obj);
+    if (unmet === undefined) return { available: c("True", "ReplicasReady", summary), progressing: notProgressing, degraded };
+    const msg = `${unmet} (${summary})`;
     return { available: c("False", "ReplicasNotReady", msg), progressing: c("True", "RolloutInProgress", msg), degraded };
   };
 }
 
+/** The first failing requirement's text, or undefined when all hold. */
+function firstUnmet(reqs: readonly [boolean, string][]): string | undefined {
+  return reqs.find(([ok]) => !ok)?.[1];
+}
+
 const RULES: Readonly<Record<string, Rule>> = {
-  "apps/Deployment": replicaRule("Deployment", (o) => ({
-    want: num(o.spec?.replicas, 1),
-    updated: num(o.status?.updatedReplicas),
-    ready: num(o.status?.availableReplicas),
-  })),
-  "apps/StatefulSet": replicaRule("StatefulSet", (o) => ({
-    want: num(o.spec?.replicas, 1),
-    updated: o.spec?.updateStrategy?.type === "OnDelete" ? num(o.spec?.replicas, 1) : num(o.status?.updatedReplicas),
-    ready: num(o.status?.readyReplicas),
-  })),
-  "apps/DaemonSet": replicaRule("DaemonSet", (o) => ({
-    want: num(o.status?.desiredNumberScheduled),
-    updated: num(o.status?.updatedNumberScheduled),
-    ready: num(o.status?.numberAvailable),
-  })),
+  "apps/Deployment": countsRule("Deployment", (o) => {
+    const want = num(o.spec?.replicas, 1);
+    const [replicas, updated, available, ready] = [num(o.status?.replicas), num(o.status?.updatedReplicas), num(o.status?.availableReplicas), num(o.status?.readyReplicas)];
+    return {
+      summary: `${available}/${want} available, ${updated}/${want} updated, ${ready} ready, ${replicas} total`,
+      unmet: firstUnmet([
+        [updated >= want, `${updated} of ${want} replicas updated`],
+        [replicas <= updated, `${replicas - updated} old replicas pending termination`],
+        [available >= want, `${available} of ${want} replicas available`],
+      ]),
+    };
+  }),
+  "apps/StatefulSet": countsRule("StatefulSet", (o) => {
+    const want = num(o.spec?.replicas, 1);
+    const [ready, updated, current] = [num(o.status?.readyReplicas), num(o.status?.updatedReplicas), num(o.status?.currentReplicas)];
+    const rolling = o.spec?.updateStrategy?.type !== "OnDelete";
+    const partition = num(o.spec?.updateStrategy?.rollingUpdate?.partition, 0);
+    const revs = o.status?.currentRevision === o.status?.updateRevision;
+    return {
+      summary: `${ready}/${want} ready, ${updated}/${want} updated, ${current} current`,
+      unmet: firstUnmet([
+        [num(o.status?.replicas) >= want, `${num(o.status?.replicas)} of ${want} replicas created`],
+        [ready >= want, `${ready} of ${want} replicas ready`],
+        [!rolling || partition === 0 || updated >= want - partition, `${updated} of ${want - partition} replicas updated past partition ${partition}`],
+        [!rolling || partition > 0 || revs, `rolling update to revision ${String(o.status?.updateRevision ?? "?")} in progress (current ${String(o.status?.currentRevision ?? "?")})`],
+      ]),
+    };
+  }),
+  "apps/DaemonSet": countsRule("DaemonSet", (o) => {
+    const want = num(o.status?.desiredNumberScheduled);
+    const [scheduled, updated, available, ready] = [num(o.status?.currentNumberScheduled), num(o.status?.updatedNumberScheduled), num(o.status?.numberAvailable), num(o.status?.numberReady)];
+    return {
+      summary: `${available}/${want} available, ${updated}/${want} updated, ${ready}/${want} ready`,
+      unmet: firstUnmet([
+        [scheduled >= want, `${scheduled} of ${want} nodes scheduled`],
+        [updated >= want, `${updated} of ${want} nodes updated`],
+        [available >= want, `${available} of ${want} nodes available`],
+        [ready >= want, `${ready} of ${want} nodes ready`],
+      ]),
+    };
+  }),
   "batch/Job": (o) => {
     const complete = cond(o, "Complete");
     const failed = cond(o, "Failed");
@@ -137,7 +176,27 @@ export function hasReadinessRule(group: string, kind: string): boolean {
   return `${group}/${kind}` in RULES;
 }
 
+/** Any kind with a Ready (or Available) condition: that condition decides; Stalled=True is degraded. */
+function conditionRule(obj: Obj): Health | undefined {
+  const ready = cond(obj, "Ready") ?? cond(obj, "Available");
+  if (ready === undefined) return undefined;
+  const stalled = cond(obj, "Stalled");
+  const degraded = stalled?.status === "True" ? c("True", stalled.reason ?? "Stalled", stalled.message ?? "stalled") : notDegraded;
+  const status: ConditionStatus = ready.status === "True" ? "True" : ready.status === "False" ? "False" : "Unknown";
+  const message = ready.message || `condition is ${status}`;
+  const available = c(status, ready.reason || (status === "True" ? "Ready" : "NotReady"), message);
+  // kstatus: a custom resource without status.observedGeneration is not stale; one whose condition or status lags is.
+  const gen = obj.metadata?.generation;
+  const seen = (ready as { observedGeneration?: unknown }).observedGeneration ?? obj.status?.observedGeneration;
+  if (gen !== undefined && typeof seen === "number" && seen < gen && status === "True") {
+    const waiting = c("Unknown", "ObservedGenerationStale", `controller has not observed generation ${obj.metadata?.generation ?? "?"} yet`);
+    return { available: waiting, progressing: c("True", "ObservedGenerationStale", waiting.message), degraded };
+  }
+  return { available, progressing: status === "True" ? notProgressing : c("True", available.reason, message), degraded };
+}
+
 export function evaluateHealth(group: string, kind: string, live: KubeObject): Health {
   const rule = RULES[`${group}/${kind}`];
-  return rule ? rule(live) : exists();
+  if (rule) return rule(live);
+  return conditionRule(live) ?? exists();
 }

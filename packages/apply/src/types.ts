@@ -15,6 +15,12 @@ export interface ResourceMapping {
 export interface Mapper {
   /** Throws an error with `name === "NoKindMatchError"` when the kind is not served. */
   resolve(apiVersion: string, kind: string): Promise<ResourceMapping>;
+  /**
+   * The preferred served version of a group and kind (prune and delete use it,
+   * so an object applied under a version no longer served is still found).
+   * Throws a NoKindMatchError when no version of the kind is served.
+   */
+  resolveGroupKind(group: string, kind: string): Promise<ResourceMapping>;
   /** Forgets cached discovery so a newly established CRD can be found. */
   invalidate(): void;
 }
@@ -30,16 +36,24 @@ export interface ApplyResponse {
   created: boolean;
 }
 
+/** Preconditions of a delete: the API server answers 409 when the live object differs. */
+export interface Preconditions {
+  uid?: string;
+  resourceVersion?: string;
+}
+
 export interface Target {
   /** Live object, from a cache when the caller has one; undefined when absent. */
   get(m: ResourceMapping, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  /** Live object read from the API server (no cache); undefined when absent. Release and delete decide on it. */
+  read(m: ResourceMapping, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   /** Server-side apply with fieldValidation=Strict. */
   apply(m: ResourceMapping, object: KubeObject, opts: ApplyOptions): Promise<ApplyResponse>;
   /**
-   * Delete with a UID precondition: "deleted" when the object is gone,
+   * Delete with preconditions: "deleted" when the object is gone,
    * "terminating" when finalizers hold it, "absent" when it was already gone.
    */
-  delete(m: ResourceMapping, namespace: string | undefined, name: string, uid: string | undefined): Promise<DeleteOutcome>;
+  delete(m: ResourceMapping, namespace: string | undefined, name: string, preconditions: Preconditions): Promise<DeleteOutcome>;
 }
 
 export type DeleteOutcome = "deleted" | "terminating" | "absent";
@@ -74,8 +88,13 @@ export interface AppliedRef {
 
 export interface PruneResult {
   ref: AppliedRef;
-  /** pruned = gone now; terminating = delete accepted, object still finalizing; failed = delete failed. */
-  action: "pruned" | "terminating" | "failed";
+  /**
+   * pruned = deleted or already gone; released = the object stays (another
+   * Work still lists it, or it is not this Work's to delete) and only this
+   * Work's fields and ownerReference were removed; terminating = delete
+   * accepted, object still finalizing; failed = the delete or release failed.
+   */
+  action: "pruned" | "released" | "terminating" | "failed";
   message: string;
   error?: Error;
 }

@@ -83,6 +83,8 @@ export interface ApplyOptions extends ObjectCallOptions {
   /** Default "Strict": unknown fields are rejected. */
   fieldValidation?: "Strict" | "Warn" | "Ignore";
   dryRun?: boolean;
+  /** Called with the HTTP status of the answer: 201 when the apply created the object, 200 otherwise. */
+  onStatus?: (code: number) => void;
   /** e.g. "status" to apply the status subresource. */
   subresource?: string;
 }

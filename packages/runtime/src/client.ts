@@ -271,6 +271,7 @@ export class KubeClient {
         dryRun: opts.dryRun === true ? "All" : undefined,
       },
       object: describeObject(ref.kind ?? obj.kind, ns, name),
+      ...(opts.onStatus !== undefined ? { onStatus: opts.onStatus } : {}),
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     });
   }

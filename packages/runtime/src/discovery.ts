@@ -62,6 +62,8 @@ export class RestMapper {
   private readonly byGv = new Map<string, Map<string, RestMapping>>();
   private aggregated: boolean | undefined;
   private lastRefresh = new Map<string, number>();
+  /** group → served versions, preferred first (from discovery). */
+  private readonly versionsOf = new Map<string, string[]>();
   private inflight = new Map<string, Promise<void>>();
 
   constructor(client: KubeClient, opts: RestMapperOptions = {}) {
@@ -82,6 +84,48 @@ export class RestMapper {
     return found;
   }
 
+  /**
+   * The preferred served version of `group`/`kind`: what prune and delete use,
+   * so an object applied under a version no longer served is still found.
+   * Refreshes discovery on a miss (rate-limited), then throws NoKindMatchError.
+   */
+  async resolveGroupKind(group: string, kind: string): Promise<RestMapping> {
+    const hit = this.lookupGroupKind(group, kind);
+    if (hit !== undefined) return hit;
+    const last = this.lastRefresh.get(`group:${group}`);
+    if (last === undefined || this.now() - last >= this.minRefreshIntervalMs) {
+      this.lastRefresh.set(`group:${group}`, this.now());
+      if (this.aggregated !== false) await this.refresh(group === "" ? "v1" : `${group}/v1`);
+      if (this.aggregated === false) await this.refreshGroup(group);
+    }
+    const found = this.lookupGroupKind(group, kind);
+    if (found === undefined) throw new NoKindMatchError(group === "" ? "v1" : `${group}/*`, kind);
+    return found;
+  }
+
+  private lookupGroupKind(group: string, kind: string): RestMapping | undefined {
+    for (const v of this.versionsOf.get(group) ?? []) {
+      const m = this.byGv.get(group === "" ? v : `${group}/${v}`)?.get(kind);
+      if (m !== undefined) return m;
+    }
+    return undefined;
+  }
+
+  /** Versions of one group (non-aggregated servers): /api or /apis/{group}, then each version's resources. */
+  private async refreshGroup(group: string): Promise<void> {
+    try {
+      const doc = await this.client.request<{ versions?: (string | { version?: string })[]; preferredVersion?: { version?: string } }>("GET", group === "" ? "/api" : `/apis/${group}`);
+      const all = (doc?.versions ?? []).map((v) => (typeof v === "string" ? v : (v.version ?? ""))).filter((v) => v !== "");
+      const pref = doc?.preferredVersion?.version;
+      const ordered = pref !== undefined ? [pref, ...all.filter((v) => v !== pref)] : all;
+      this.versionsOf.set(group, ordered);
+      for (const v of ordered) await this.refreshGroupVersion(group === "" ? v : `${group}/${v}`);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      this.versionsOf.set(group, []);
+    }
+  }
+
   /** Resolves the resource of an object from its apiVersion and kind. */
   resolveObject(obj: { apiVersion?: string; kind?: string }): Promise<RestMapping> {
     if (obj.apiVersion === undefined || obj.apiVersion === "" || obj.kind === undefined || obj.kind === "") {
@@ -93,6 +137,7 @@ export class RestMapper {
   /** Forgets everything and lifts the refresh rate limit (e.g. after a CRD became Established). */
   invalidate(): void {
     this.byGv.clear();
+    this.versionsOf.clear();
     this.lastRefresh.clear();
   }
 
@@ -127,8 +172,11 @@ export class RestMapper {
     if (core?.kind !== "APIGroupDiscoveryList" || groups?.kind !== "APIGroupDiscoveryList") return false;
     this.aggregated = true;
     this.byGv.clear();
+    this.versionsOf.clear();
     for (const g of [...(core.items ?? []), ...(groups.items ?? [])]) {
       const group = g.metadata?.name ?? "";
+      // Aggregated discovery lists a group's versions in preference order.
+      this.versionsOf.set(group, (g.versions ?? []).map((v) => v.version));
       for (const v of g.versions ?? []) {
         const gv = group === "" ? v.version : `${group}/${v.version}`;
         const kinds = new Map<string, RestMapping>();

@@ -24,6 +24,8 @@ export interface RequestStats {
   errors: number;
   /** Requests retried after a 429 (or a 5xx with Retry-After). */
   throttled: number;
+  /** Request body bytes sent (every attempt). */
+  bytesSent: number;
 }
 
 const WRITE_VERBS: ReadonlySet<Verb> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -33,12 +35,13 @@ export class RequestCounter {
   private counts: RequestStats = RequestCounter.empty();
 
   static empty(): RequestStats {
-    return { GET: 0, LIST: 0, WATCH: 0, POST: 0, PUT: 0, PATCH: 0, DELETE: 0, writes: 0, total: 0, errors: 0, throttled: 0 };
+    return { GET: 0, LIST: 0, WATCH: 0, POST: 0, PUT: 0, PATCH: 0, DELETE: 0, writes: 0, total: 0, errors: 0, throttled: 0, bytesSent: 0 };
   }
 
-  /** Counts one request. */
-  record(verb: Verb): void {
+  /** Counts one request with a body of `bytes`. */
+  record(verb: Verb, bytes = 0): void {
     this.counts[verb]++;
+    this.counts.bytesSent += bytes;
     this.counts.total++;
     if (WRITE_VERBS.has(verb)) this.counts.writes++;
   }

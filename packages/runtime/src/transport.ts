@@ -73,6 +73,8 @@ export interface RequestOptions {
   verb?: Verb;
   /** "Kind/namespace/name" named in errors. */
   object?: string;
+  /** Called with the HTTP status of a successful answer (e.g. to tell 201 Created from 200). */
+  onStatus?: (code: number) => void;
 }
 
 interface Session {
@@ -268,7 +270,7 @@ export class Transport {
         headers["Content-Type"] = opts.contentType ?? "application/json";
         headers["Content-Length"] = String(body.length);
       }
-      this.counter.record(verb);
+      this.counter.record(verb, body?.length ?? 0);
       let res: http.IncomingMessage;
       let resBody: Buffer | undefined;
       try {
@@ -284,7 +286,10 @@ export class Transport {
       }
       this.noteWarnings(res);
       const status = res.statusCode ?? 0;
-      if (status >= 200 && status < 300) return resBody !== undefined ? { res, body: resBody } : { res };
+      if (status >= 200 && status < 300) {
+        opts.onStatus?.(status);
+        return resBody !== undefined ? { res, body: resBody } : { res };
+      }
       this.counter.recordError();
       if (stream) resBody = await readAll(res).catch(() => Buffer.alloc(0));
       const text = resBody?.toString("utf8") ?? "";
