@@ -5,13 +5,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: help install go-binaries build lint typecheck test test-unit test-e2e demo bench bench-startup clean
+.PHONY: help install go-binaries build lint typecheck test test-unit test-e2e soak demo bench bench-startup clean
 
 help:
 	@echo "make demo   - build everything, start hub + 2 spokes, run controller and agents, apply a sample Work"
 	@echo "make test   - lint, type check, unit and e2e tests against real local control planes"
 	@echo "make build  - npm ci, TypeScript build, Go control-plane binaries (cached)"
 	@echo "make bench  - benchmarks; writes bench/results/<date>.json and docs/benchmarks.md"
+	@echo "make soak   - the randomized differential agent test with a longer budget (SOAK_RUNS, SOAK_STEPS)"
 
 $(NPM_STAMP): package.json package-lock.json $(wildcard */package.json packages/*/package.json)
 	npm ci --no-audit --no-fund
@@ -40,6 +41,13 @@ test-e2e: build
 test: build lint typecheck
 	npx vitest run --project unit
 	npx vitest run --project e2e
+
+# Longer randomized runs than `make test` gives them: the differential agent test
+# (DIFF_RUNS sequences of up to DIFF_STEPS Work edits; DIFF_SEED=<n> reproduces one).
+SOAK_RUNS ?= 25
+SOAK_STEPS ?= 10
+soak: build
+	DIFF_RUNS=$(SOAK_RUNS) DIFF_STEPS=$(SOAK_STEPS) npx vitest run --project e2e e2e/src/agent-differential.test.ts
 
 demo: build
 	bash scripts/demo.sh

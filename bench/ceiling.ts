@@ -41,7 +41,7 @@ export async function ceilingLoop(ctx: BenchContext, spoke: BenchCluster, concur
       while (now() < end) {
         const i = n++;
         const obj = configMap(ns, `${prefix}-${i}`);
-        obj.metadata!.labels = { "work.multicluster.x-k8s.io/agent": "bench-ceiling", "work.multicluster.x-k8s.io/work-id": `ceiling-${prefix}` };
+        obj.metadata!.labels = { "work.multicluster.x-k8s.io/agent-bench00000": "", "bench.work-api/ceiling": prefix };
         obj.metadata!.ownerReferences = [{ apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "AppliedWork", name: ownerName, uid: owner.metadata!.uid!, controller: false, blockOwnerDeletion: false }];
         const a = now();
         try {

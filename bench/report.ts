@@ -52,10 +52,12 @@ export const TARGETS = {
    * "A bounded constant" of requests per Work besides its SSAs, whatever the
    * number of manifests: the writes the agent's protocol needs (finalizer and
    * status of the Work on the hub, create and status of the AppliedWork on
-   * the spoke) plus its "Applied" Event, and reads only once per agent and
-   * kind (informer lists), i.e. next to none per Work.
+   * the spoke) plus its "Applied" Event, plus the one extra AppliedWork
+   * write of the crash-safe inventory when the set of objects changes (a new
+   * Work: the objects are listed before they are created), and reads only
+   * once per agent and kind (informer lists), i.e. next to none per Work.
    */
-  otherWritesPerWork: 5,
+  otherWritesPerWork: 6,
   readsPerWork: 0.1,
   idleWrites: 0,
 } as const;
