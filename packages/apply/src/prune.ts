@@ -104,6 +104,8 @@ async function letGo(ref: AppliedRef, opts: PruneOptions): Promise<PruneResult> 
       }
       return await remove(ref, label, m, ns, live, opts);
     } catch (err) {
+      // 403 for an entry never recorded as applied (no uid): this agent could not have written it either.
+      if (httpStatus(err) === 403 && !ref.uid) return { ref, action: "pruned", message: `${label}: never applied (the agent may not read it); left alone` };
       // 409: the object changed under the precondition (another Work took it, someone edited it): decide again.
       if (httpStatus(err) === 409 && attempt < (opts.attempts ?? 3)) continue;
       // 404 for the resource itself: discovery is stale (say, the version was just unserved); resolve again.
