@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: help install go-binaries build lint typecheck test test-unit test-e2e soak demo bench bench-startup clean
+.PHONY: help install go-binaries go-binaries-compat build lint typecheck test test-unit test-e2e test-compat soak demo bench bench-startup clean
 
 help:
 	@echo "make demo   - build everything, start hub + 2 spokes, run controller and agents, apply a sample Work"
@@ -13,6 +13,7 @@ help:
 	@echo "make build  - npm ci, TypeScript build, Go control-plane binaries (cached)"
 	@echo "make bench  - benchmarks; writes bench/results/<date>.json and docs/benchmarks.md"
 	@echo "make soak   - the randomized differential agent test with a longer budget (SOAK_RUNS, SOAK_STEPS)"
+	@echo "make test-compat - the compatibility subset of the e2e suite on the oldest supported Kubernetes (v1.35)"
 
 $(NPM_STAMP): package.json package-lock.json $(wildcard */package.json packages/*/package.json)
 	npm ci --no-audit --no-fund
@@ -22,6 +23,10 @@ install: $(NPM_STAMP)
 
 go-binaries:
 	@bash scripts/build-go-binaries.sh >/dev/null
+
+# The oldest supported Kubernetes minor (packages/localplane/go/kube-compat), cached like the rest.
+go-binaries-compat:
+	@bash scripts/build-go-binaries.sh --compat >/dev/null
 
 build: install go-binaries
 	npx tsc -b
@@ -41,6 +46,13 @@ test-e2e: build
 test: build lint typecheck
 	npx vitest run --project unit
 	npx vitest run --project e2e
+
+# The compatibility subset of the e2e suite on the oldest supported release:
+# the agent's apply, removal, sharing, inventory, conditions and workload
+# suites against local planes built from go/kube-compat. .ci/run calls it.
+COMPAT_E2E := e2e/src/smoke.test.ts e2e/src/agent-apply.test.ts e2e/src/agent-removal.test.ts e2e/src/agent-sharing.test.ts e2e/src/agent-inventory.test.ts e2e/src/agent-conditions.test.ts e2e/src/agent-workloads.test.ts
+test-compat: build go-binaries-compat
+	LOCALPLANE_BIN_DIR="$$(bash scripts/build-go-binaries.sh --compat)" E2E_EXPECT_KUBE_MINOR="$$(awk '$$1 == "k8s.io/kubernetes" { split($$2, v, "."); print v[2]; exit }' packages/localplane/go/kube-compat/go.mod)" npx vitest run --project e2e $(COMPAT_E2E)
 
 # Longer randomized runs than `make test` gives them: the differential agent test
 # (DIFF_RUNS sequences of up to DIFF_STEPS Work edits; DIFF_SEED=<n> reproduces one).

@@ -168,8 +168,11 @@ show_status() {
   "${plugin[@]}" status sample -n spoke1 --kubeconfig "$(kubeconfig hub)"
   say "kubectl get workplacements -n fleet-system"
   hubk get workplacements -n fleet-system -o wide
-  say "on spoke1: the objects the Works applied"
-  kubectl --kubeconfig "$(kubeconfig spoke1)" get ns,configmap,deployment,service -l work.multicluster.x-k8s.io/agent -A
+  say "on spoke1: the objects the Works applied (pods on kwok's fake nodes)"
+  kubectl --kubeconfig "$(kubeconfig spoke1)" get configmap,deployment,service -n demo
+  kubectl --kubeconfig "$(kubeconfig spoke1)" get pods -n demo -o wide
+  say "on spoke2: the WorkPlacement's Deployment"
+  kubectl --kubeconfig "$(kubeconfig spoke2)" get deployment -n web
   echo
   echo "   try: export PATH=\"$root/node_modules/.bin:\$PATH\"; kubectl work status web -n spoke2 --kubeconfig $(kubeconfig hub)"
 }

@@ -39,3 +39,19 @@ describe("sameInventory", () => {
     expect(sameInventory(a, [ref(0, "a")])).toBe(false);
   });
 });
+
+describe("inventory first", () => {
+  it("adds the objects a Work names before they are applied, once", async () => {
+    const { withIntended } = await import("./inventory.js");
+    const intended = { ordinal: 1, group: "", version: "v1", kind: "ConfigMap", resource: "", namespace: "d", name: "b" };
+    const listed = [ref(0, "a")];
+    expect(withIntended(listed, [{ ...ref(0, "a"), uid: undefined }, intended]).map((r) => r.name)).toEqual(["a", "b"]);
+    expect(withIntended([...listed, intended], [intended])).toHaveLength(2);
+  });
+
+  it("keeps the entry of a manifest refused for its scope (reported without namespace)", () => {
+    const entry = { ordinal: 0, group: "", version: "v1", kind: "Namespace", resource: "", namespace: "bogus", name: "n" };
+    const refused: ManifestResult = { ordinal: 0, identifier: { ordinal: 0, group: "", version: "v1", kind: "Namespace", namespace: "", name: "n" }, action: "failed", reason: "NamespaceNotAllowed", message: "" };
+    expect(planInventory([entry], [refused]).kept).toEqual([entry]);
+  });
+});

@@ -66,12 +66,14 @@ export function planInventory(previous: readonly AppliedRef[], results: readonly
   const failed = results.filter((r) => r.action === "failed");
   const failedKeys = new Set(failed.filter((r) => r.identifier.kind && r.identifier.name).map((r) => objKey(r.identifier)));
   const failedOrdinals = new Set(failed.filter((r) => !r.identifier.kind || !r.identifier.name).map((r) => r.ordinal));
+  // Also by ordinal and name: a manifest refused for its scope (NamespaceNotAllowed) reports no namespace, its entry has one.
+  const failedNamed = new Set(failed.map((r) => `${r.ordinal}/${r.identifier.group ?? ""}/${r.identifier.kind ?? ""}/${r.identifier.name ?? ""}`));
   const kept: AppliedRef[] = [];
   const prune: AppliedRef[] = [];
   for (const p of previous) {
     const k = objKey(p);
     if (appliedKeys.has(k)) continue;
-    if (failedKeys.has(k) || failedOrdinals.has(p.ordinal)) kept.push(p);
+    if (failedKeys.has(k) || failedOrdinals.has(p.ordinal) || failedNamed.has(`${p.ordinal}/${p.group}/${p.kind}/${p.name}`)) kept.push(p);
     else prune.push(p);
   }
   return { applied, kept, prune };

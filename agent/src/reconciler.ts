@@ -183,10 +183,26 @@ export class WorkReconciler {
     return aw && aw.metadata.uid === o.uid ? `Work ${aw.spec.workNamespace}/${aw.spec.workName}` : undefined;
   }
 
-  /** True when an AppliedWork other than `self` (of any agent) lists an object in namespace `name`, or the Namespace itself. */
-  private async namespaceInUse(name: string, self: string): Promise<boolean> {
-    const all = await this.o.appliedWorks.listAll();
-    return all.some((aw) => aw.metadata.name !== self && (aw.status?.appliedResources ?? []).some((r) => r.namespace === name || (r.kind === "Namespace" && (r.group ?? "") === "" && r.name === name)));
+  /**
+   * Whether a Work other than the one of AppliedWork `self` (of any agent) still wants the object:
+   * its inventory lists it, or, for a Namespace, lists objects in it. One uncached list of the
+   * AppliedWorks per prune, read only when a decision needs it.
+   */
+  private inUseCheck(self: string): (ref: AppliedRef) => Promise<boolean> {
+    let all: Promise<AppliedWork[]> | undefined;
+    return async (ref) => {
+      all ??= this.o.appliedWorks.listAll();
+      const isNamespace = ref.kind === "Namespace" && ref.group === "";
+      return (await all).some(
+        (aw) =>
+          aw.metadata.name !== self &&
+          (aw.status?.appliedResources ?? []).some(
+            (r) =>
+              ((r.group ?? "") === ref.group && r.kind === ref.kind && (r.namespace ?? "") === (ref.namespace ?? "") && r.name === ref.name) ||
+              (isNamespace && r.namespace === ref.name),
+          ),
+      );
+    };
   }
 
   private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, fieldManager: string): Promise<PruneResult[]> {
@@ -195,7 +211,7 @@ export class WorkReconciler {
       mapper: this.o.spoke.mapper,
       fieldManager,
       ownerUid: aw.metadata.uid!,
-      namespaceInUse: (ns) => this.namespaceInUse(ns, aw.metadata.name!),
+      inUse: this.inUseCheck(aw.metadata.name!),
     });
     for (const p of res) if (p.action === "pruned" || p.action === "released") this.lastApplied.forget(mappingOf(p.ref), p.ref.namespace, p.ref.name, fieldManager);
     return res;

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WORK_FINALIZER, type AppliedWork } from "@work-api/api";
+import { NEVER_READY_LABEL } from "@work-api/localplane";
 import { apply, clients, getOrUndefined, hubKubeconfig, kubectl, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
 import { mintAgentKubeconfig, startAgent, sumMetric, type AgentProcess } from "./agent-harness.js";
 import { condition, manifestCondition, readWork, waitForWorkCondition, workObject } from "./work-helpers.js";
@@ -181,9 +182,9 @@ describe("work-agent readiness", () => {
     const ns = uniqueName("ready");
     await apply(hub.objects, workObject(cluster, "unready", [
       { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-      { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: ns }, spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx" }] } } } },
+      { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: ns }, spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web", [NEVER_READY_LABEL]: "true" } }, spec: { containers: [{ name: "web", image: "nginx" }] } } } },
     ]));
-    // No kubelet runs on the local plane, so the pod never becomes ready.
+    // kwok runs the pod on a fake node but keeps it not ready (the local plane's never-ready label).
     const work = await waitFor(async () => {
       const w = await readWork(hub.objects, cluster, "unready");
       const c = condition(manifestCondition(w, 1)?.conditions, "Available");

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { AGENT_LEASE_NAME, CLUSTER_ID_PROPERTY, CLUSTER_PROPERTIES_ANNOTATION, KUBERNETES_VERSION_ANNOTATION } from "@work-api/api";
-import { clients, hubKubeconfig, isNotFound, spokeKubeconfig, uniqueName, waitFor } from "./env.js";
+import { clients, hubKubeconfig, isNotFound, pinnedKubeVersion, spokeKubeconfig, uniqueName, waitFor } from "./env.js";
 import { AGENT_BIN, mintAgentKubeconfig, startAgent } from "./agent-harness.js";
 import { AGENT_FLAGS } from "@work-api/agent";
 
@@ -70,7 +70,7 @@ describe("work-agent command line", () => {
         }
       }, { message: "heartbeat lease" });
       const ann = lease.metadata?.annotations ?? {};
-      expect(ann[KUBERNETES_VERSION_ANNOTATION]).toBe("v1.34.4");
+      expect(ann[KUBERNETES_VERSION_ANNOTATION]).toBe(pinnedKubeVersion());
       expect(JSON.parse(ann[CLUSTER_PROPERTIES_ANNOTATION] ?? "[]")).toContainEqual({ name: CLUSTER_ID_PROPERTY, value: name });
       const first = (lease as { spec?: { renewTime?: string } }).spec?.renewTime;
       await waitFor(async () => {

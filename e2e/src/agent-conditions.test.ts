@@ -5,7 +5,7 @@
  * changed (no PUT of a whole Work).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clients, deleteIfExists, getOrUndefined, hubKubeconfig, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
+import { clients, deleteIfExists, getOrUndefined, hubKubeconfig, kubectlOk, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
 import { mintAgentKubeconfig, startAgent, sumMetric, type AgentProcess } from "./agent-harness.js";
 import { condition, manifestCondition, waitForWorkCondition } from "./work-helpers.js";
 import { configMap, deleteWork, putWork, waitWorkGone, writeCount } from "./contract-helpers.js";
@@ -109,6 +109,12 @@ describe("manifest conditions", () => {
     await putWork(hub, cluster, "count", [configMap(ns, "count", { a: "2" })]);
     await waitForWorkCondition(hub.objects, cluster, "count", "Applied", "True");
     await waitFor(async () => (await m("configured")) === configured0 + 1, { message: "one update counted as configured" });
+    expect(await m("created")).toBe(created0 + 1);
+    // An object that existed before the Work (created by kubectl, not in the agent's cache) is taken over: configured, not created.
+    await kubectlOk(spokeKubeconfig(1), ["create", "configmap", "preexisting", "-n", ns, "--from-literal=a=0"]);
+    await putWork(hub, cluster, "count", [configMap(ns, "count", { a: "2" }), configMap(ns, "preexisting", { a: "1" })]);
+    await waitForWorkCondition(hub.objects, cluster, "count", "Applied", "True");
+    await waitFor(async () => (await m("configured")) === configured0 + 2, { message: "the take-over counted as configured" });
     expect(await m("created")).toBe(created0 + 1);
   });
 });

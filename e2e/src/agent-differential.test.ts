@@ -4,8 +4,9 @@
  * two Works; delete Works; restart the agent) run against a real agent, each
  * step followed by convergence. After every step the spoke must equal what a
  * fresh server-side apply of the Works as they are then gives on an empty
- * namespace, and at the end each AppliedWork must list exactly its Work's
- * objects (with uids).
+ * namespace, every object must be owned by exactly the AppliedWorks of the
+ * Works that list it and keep its uid while some Work lists it, and at the
+ * end each AppliedWork must list exactly its Work's objects (with uids).
  *
  * Budget: DIFF_RUNS sequences (default 3 in `make test`, 25 in `make soak`)
  * of up to DIFF_STEPS steps (default 6). The seed is printed; DIFF_SEED=<n>
@@ -116,6 +117,38 @@ async function matchesFreshApply(model: Map<W, WorkSpec>, ns: string, what: stri
   }
 }
 
+/** Every object the Works of `model` list, with the Works that list it. */
+function listedBy(model: Map<W, WorkSpec>, ns: string): Map<string, W[]> {
+  const out = new Map<string, W[]>();
+  for (const [w, spec] of model) {
+    for (const m of manifests(w, spec, ns) as { kind: string; metadata: { name: string } }[]) {
+      const k = `${m.kind}/${m.metadata.name}`;
+      out.set(k, [...(out.get(k) ?? []), w]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Each listed object is owned by exactly the AppliedWorks of the Works that list it, and keeps its uid
+ * for as long as some Work lists it (`uids` carries them from step to step).
+ */
+async function checkOwnersAndUids(model: Map<W, WorkSpec>, ns: string, prefix: string, uids: Map<string, string>): Promise<void> {
+  const listed = listedBy(model, ns);
+  const awUid = new Map<W, string>();
+  for (const w of model.keys()) awUid.set(w, (await appliedWorkFor(spoke, cluster, `${prefix}-${w}`))!.metadata.uid!);
+  for (const [k, works] of listed) {
+    const [kind, name] = k.split("/") as [string, string];
+    const live = (await spoke.objects.read({ apiVersion: kind === "Role" ? "rbac.authorization.k8s.io/v1" : "v1", kind, metadata: { name, namespace: ns } })) as { metadata?: { uid?: string; ownerReferences?: { kind: string; uid: string }[] } };
+    const owners = (live.metadata?.ownerReferences ?? []).filter((o) => o.kind === "AppliedWork").map((o) => o.uid).sort();
+    expect(owners, `owners of ${k}`).toEqual(works.map((w) => awUid.get(w)!).sort());
+    const before = uids.get(k);
+    if (before !== undefined) expect(live.metadata?.uid, `uid of ${k}, listed all along`).toBe(before);
+    uids.set(k, live.metadata!.uid!);
+  }
+  for (const k of [...uids.keys()]) if (!listed.has(k)) uids.delete(k);
+}
+
 async function converge(model: Map<W, WorkSpec>, deleted: Set<W>, prefix: string): Promise<void> {
   for (const w of WORKS) {
     if (model.has(w)) {
@@ -141,6 +174,7 @@ describe("differential: random Work edits against a fresh apply of the end state
         await spoke.core.createNamespace({ body: { metadata: { name: ns } } });
         const model = new Map<W, WorkSpec>();
         const deleted = new Set<W>();
+        const uids = new Map<string, string>();
         try {
           for (const [i, op] of ops.entries()) {
             if (op.kind === "set") {
@@ -158,6 +192,7 @@ describe("differential: random Work edits against a fresh apply of the end state
             }
             await converge(model, deleted, prefix);
             await matchesFreshApply(model, ns, `after step ${i + 1} of ${JSON.stringify(ops)}`);
+            await checkOwnersAndUids(model, ns, prefix, uids);
           }
           for (const [w, spec] of model) {
             const aw = await appliedWorkFor(spoke, cluster, `${prefix}-${w}`);

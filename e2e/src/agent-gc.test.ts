@@ -87,7 +87,7 @@ describe("work-agent garbage collection", () => {
     expect(await exists("held")).toBe(false);
   });
 
-  it("deleting the AppliedWork by hand removes the namespaced objects through the garbage collector", async () => {
+  it("deleting the AppliedWork by hand removes every object, the Namespace too, through the garbage collector", async () => {
     const spokeNsObj = uniqueName("rec");
     await apply(hub.objects, workObject(cluster, "recovery", [cm("r1"), cm("r2"), { apiVersion: "v1", kind: "Namespace", metadata: { name: spokeNsObj } }]));
     await waitForWorkCondition(hub.objects, cluster, "recovery", "Applied", "True");
@@ -97,9 +97,8 @@ describe("work-agent garbage collection", () => {
     const aw = (await appliedWorkOf("recovery"))!;
     await spoke.custom.deleteClusterCustomObject({ group: "multicluster.x-k8s.io", version: "v1alpha1", plural: "appliedworks", name: aw.metadata.name! });
     await waitFor(async () => !(await exists("r1")) && !(await exists("r2")), { timeoutMs: 60_000, message: "garbage collector removed r1 and r2" });
-    // Cluster-scoped objects carry no owner reference: the garbage collector leaves them.
-    expect(await getOrUndefined(spoke.objects, { apiVersion: "v1", kind: "Namespace", metadata: { name: spokeNsObj } })).toBeDefined();
-    await spoke.core.deleteNamespace({ name: spokeNsObj });
+    // Cluster-scoped objects carry the ownerReference too.
+    await waitFor(async () => (await getOrUndefined(spoke.objects, { apiVersion: "v1", kind: "Namespace", metadata: { name: spokeNsObj } })) === undefined, { timeoutMs: 60_000, message: "garbage collector removed the Namespace" });
     // Remove the Work without an agent: drop the finalizer as an admin would.
     await hub.objects.patch(
       { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "recovery", namespace: cluster, finalizers: [] } },

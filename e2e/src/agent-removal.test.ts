@@ -106,7 +106,11 @@ describe("removing from a manifest removes from the spoke", () => {
     const [rv1, rv2] = [await rv("r1"), await rv("r2")];
     // Let the status write and the follow-up reconcile settle before counting.
     await waitReconciles(agent, await reconcileCount(agent), 4);
-    // Server-side applies are PATCHes; the AppliedWork may record the new ordinals.
+    // Reconciles without a change write nothing at all, to either cluster.
+    const [hubWrites, spokeWrites] = [await writeCount(agent, "hub"), await writeCount(agent, "spoke")];
+    await waitReconciles(agent, await reconcileCount(agent), 4);
+    expect([await writeCount(agent, "hub"), await writeCount(agent, "spoke")]).toEqual([hubWrites, spokeWrites]);
+    // A reorder sends no apply (PATCH); the AppliedWork may record the new ordinals.
     const applies = await writeCount(agent, "spoke", ["PATCH"]);
     await putWork(hub, cluster, "order", [m[1]!, m[0]!]);
     const w = await waitForWorkCondition(hub.objects, cluster, "order", "Applied", "True");

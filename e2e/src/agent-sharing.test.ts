@@ -104,7 +104,7 @@ describe("a shared object", () => {
     await waitFor(async () => (await readConfigMap(spoke, ns, "fields")) === undefined, { message: "deleted with both Works" });
   });
 
-  it("does not delete a Namespace another Work still uses", async () => {
+  it("does not delete a Namespace another Work still uses; the last Work with objects in it deletes it", async () => {
     const space = uniqueName("shared-ns");
     await putWork(hub, cluster, "ns-a", [{ apiVersion: "v1", kind: "Namespace", metadata: { name: space } }, configMap(space, "a", { a: "1" })]);
     await waitForWorkCondition(hub.objects, cluster, "ns-a", "Applied", "True");
@@ -120,7 +120,14 @@ describe("a shared object", () => {
     expect((await readConfigMap(spoke, space, "b"))?.data).toEqual({ b: "1" });
     await deleteWork(hub, cluster, "ns-b");
     await waitWorkGone(hub, cluster, "ns-b");
-    await spoke.core.deleteNamespace({ name: space });
+    await waitFor(async () => {
+      try {
+        const n = await spoke.core.readNamespace({ name: space });
+        return n.metadata?.deletionTimestamp !== undefined;
+      } catch {
+        return true;
+      }
+    }, { message: "the handed-off Namespace deleted with the last Work that used it" });
   });
 });
 
@@ -156,6 +163,25 @@ describe("a field two Works set differently", () => {
     }, { message: "waiter applied after the holder let go" });
     await deleteWork(hub, cluster, "holder");
     await deleteWork(hub, cluster, "waiter");
+  });
+
+  it("hands the object to the waiting Work when the holder is deleted: same uid, the waiter's value", async () => {
+    await putWork(hub, cluster, "holder2", [configMap(ns, "contested2", { x: "1" })]);
+    await waitForWorkCondition(hub.objects, cluster, "holder2", "Applied", "True");
+    const uid = (await readConfigMap(spoke, ns, "contested2"))?.metadata?.uid;
+    await putWork(hub, cluster, "waiter2", [configMap(ns, "contested2", { x: "2" })]);
+    await waitForWorkCondition(hub.objects, cluster, "waiter2", "Applied", "False");
+    await deleteWork(hub, cluster, "holder2");
+    await waitWorkGone(hub, cluster, "holder2");
+    await waitForWorkCondition(hub.objects, cluster, "waiter2", "Applied", "True");
+    const o = await waitFor(async () => {
+      const c = await readConfigMap(spoke, ns, "contested2");
+      return c?.data?.x === "2" ? c : undefined;
+    }, { message: "the waiter applied its value" });
+    expect(o.metadata.uid).toBe(uid);
+    expect(appliedWorkOwners(o)).toEqual([await awUid(cluster, "waiter2")]);
+    await deleteWork(hub, cluster, "waiter2");
+    await waitFor(async () => (await readConfigMap(spoke, ns, "contested2")) === undefined, { message: "deleted with the waiter, its last Work" });
   });
 
   it("still overrides an out-of-band manager (drift correction), and with --force-conflicts=false reports it instead", async () => {

@@ -14,7 +14,7 @@ import { parseAllDocuments } from "yaml";
 import { AGENT_KUBECONFIG_KEY, AGENT_KUBECONFIG_SECRET, CLUSTER_MANAGER_LABEL, type ClusterProfile } from "@work-api/api";
 import { startHub, type RunningHub } from "@work-api/hub";
 import { memoryLogger, type LogEntry } from "@work-api/runtime";
-import { clients, getOrUndefined, hubKubeconfig, kubectlOk, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
+import { clients, getOrUndefined, hubKubeconfig, kubectlOk, pinnedKubeVersion, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
 import { startAgent, writeTokenKubeconfig, type AgentProcess } from "./agent-harness.js";
 import { condition, waitForWorkCondition } from "./work-helpers.js";
 
@@ -100,7 +100,7 @@ describe("deploy/ manifests", () => {
     agent = await startAgent({ hubKubeconfig: path, spokeKubeconfig: spokeKubeconfig(1), clusterName: cluster, args: ["--lease-duration", "8s"] });
     await waitFor(async () => {
       const p = (await getOrUndefined(hub.objects, { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "ClusterProfile", metadata: { name: cluster, namespace: inventory } })) as unknown as ClusterProfile | undefined;
-      return condition(p?.status?.conditions, "Joined")?.status === "True" && p?.status?.version?.kubernetes === "v1.34.4";
+      return condition(p?.status?.conditions, "Joined")?.status === "True" && p?.status?.version?.kubernetes === pinnedKubeVersion();
     }, { timeoutMs: 60_000, message: "Joined=True with the spoke's version" });
   });
 

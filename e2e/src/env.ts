@@ -13,6 +13,8 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   ApiException,
@@ -133,6 +135,14 @@ export async function deleteIfExists(api: KubernetesObjectApi, ref: KubernetesOb
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
+}
+
+/** The Kubernetes release the local planes are pinned to (packages/localplane/go/kube/go.mod). */
+export function pinnedKubeVersion(): string {
+  const mod = readFileSync(join(import.meta.dirname, "../../packages/localplane/go/kube/go.mod"), "utf8");
+  const v = /k8s\.io\/kubernetes (v\S+)/.exec(mod)?.[1];
+  if (!v) throw new Error("cannot read the pinned k8s.io/kubernetes version");
+  return v;
 }
 
 // ---------------------------------------------------------------- names

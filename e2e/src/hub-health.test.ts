@@ -24,7 +24,7 @@ import {
 } from "@work-api/api";
 import { startHub, type RunningHub } from "@work-api/hub";
 import { KubeClient, createLogger, isNotFound, noopLogger } from "@work-api/runtime";
-import { hubKubeconfig, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
+import { hubKubeconfig, pinnedKubeVersion, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
 import { startMintedAgent, type AgentProcess } from "./agent-harness.js";
 
 const Namespaces = { group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false } as const;
@@ -124,7 +124,7 @@ describe("work-hub health", () => {
       return findCondition(p?.status?.conditions, "Joined")?.status === "True" ? p : undefined;
     }, { message: `Joined True (agent log:\n${tail(agent)})` });
     expect(findCondition(live.status?.conditions, "ControlPlaneHealthy")).toMatchObject({ status: "True" });
-    expect(live.status?.version?.kubernetes).toBe("v1.34.4");
+    expect(live.status?.version?.kubernetes).toBe(pinnedKubeVersion());
     const id = live.status?.properties?.find((p) => p.name === "cluster.clusterset.k8s.io");
     expect(id).toMatchObject({ value: "spoke1" });
     expect(Date.parse(id!.lastObservedTime!)).toBeGreaterThan(Date.now() - 60_000);
@@ -134,7 +134,7 @@ describe("work-hub health", () => {
     expect(await condition(name, "Joined")).toMatchObject({ reason: "AgentLeaseExpired" });
     expect(await condition(name, "ControlPlaneHealthy")).toMatchObject({ status: "Unknown", reason: "AgentLeaseExpired" });
     // The last known facts stay.
-    expect((await get<ClusterProfile>(ClusterProfileResource, name, inv))?.status?.version?.kubernetes).toBe("v1.34.4");
+    expect((await get<ClusterProfile>(ClusterProfileResource, name, inv))?.status?.version?.kubernetes).toBe(pinnedKubeVersion());
 
     const again = await agentFor(name, 1);
     await waitFor(async () => (await condition(name, "Joined"))?.status === "True", { message: "Joined True after restart" });

@@ -294,4 +294,48 @@ describe("WorkPlacement", () => {
     await markDone(clusters[2]!, name);
     await waitFor(async () => findCondition((await status(name))?.conditions, "Progressing")?.reason === "RolloutComplete", { message: "rollout complete" });
   });
+
+  it("gates a rollout on Works that really become Available (real agents, Deployments on fake nodes)", async () => {
+    const [a, b] = [uniqueName("hplace-g1"), uniqueName("hplace-g2")].sort() as [string, string];
+    await createProfile(a, { gated: "yes" });
+    await createProfile(b, { gated: "yes" });
+    await startAgent(a, 1);
+    await startAgent(b, 2);
+    const name = uniqueName("hplace-gate");
+    const deploy = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name, namespace: "default" },
+      // Pods become ready at once on kwok's nodes; minReadySeconds keeps each cluster not Available for a while.
+      spec: { replicas: 2, minReadySeconds: 3, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "web", image: "nginx:1.27" }] } } },
+    };
+    const p = placement(name, { clusterSelector: { matchLabels: { gated: "yes" } }, maxConcurrency: 1 });
+    p.spec.workTemplate.spec.workload = { manifests: [deploy] };
+    await admin.create(WorkPlacementResource, p as unknown as KubeObject);
+    const available = async (cluster: string): Promise<boolean> => {
+      const w = await get<Work>(WorkResource, name, cluster);
+      return findCondition(w?.status?.conditions, "Available")?.status === "True";
+    };
+    // While the first cluster's Deployment is not yet available, the second cluster gets no Work.
+    const first = await waitFor(async () => {
+      const ws = await worksOf(name);
+      return ws.length === 1 ? ws[0] : undefined;
+    }, { message: "the first Work" });
+    const other = first === a ? b : a;
+    let sawUnavailable = false;
+    await waitFor(async () => {
+      const ws = await worksOf(name);
+      const firstAvailable = await available(first);
+      if (!firstAvailable) {
+        sawUnavailable = true;
+        expect(ws).toEqual([first]);
+      }
+      return ws.length === 2;
+    }, { timeoutMs: 90_000, intervalMs: 100, message: `second Work only after the first is Available (${agentLog(first)})` });
+    expect(sawUnavailable).toBe(true);
+    expect(await available(first)).toBe(true);
+    const d = await get<{ status?: { availableReplicas?: number } }>({ group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true }, name, "default", spokes[first === a ? 1 : 2]);
+    expect(d?.status?.availableReplicas).toBe(2);
+    await waitFor(async () => (await status(name))?.availableClusters === 2, { timeoutMs: 90_000, message: `both Available (${agentLog(other)})` });
+  });
 });

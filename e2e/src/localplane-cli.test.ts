@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive } from "@work-api/localplane";
-import { kubectl, kubectlOk, waitFor } from "./env.js";
+import { kubectl, kubectlOk, pinnedKubeVersion, waitFor } from "./env.js";
 
 const bin = fileURLToPath(new URL("../../packages/localplane/bin/localplane.js", import.meta.url));
 const compiled = fileURLToPath(new URL("../../packages/localplane/dist/cli.js", import.meta.url));
@@ -100,7 +100,7 @@ describe("localplane CLI", () => {
   });
 
   it("`up` starts clusters kubectl can use; SIGINT stops them all and exits 0", async () => {
-    const up = run(["up", "hub", "spoke1", "--dir", dir]);
+    const up = run(["up", "hub", "spoke1", "--dir", dir, "--nodes", "2"]);
     running.push(up);
     await waitFor(() => up.stdout().includes("Press Ctrl-C") || up.child.exitCode !== null, { timeoutMs: 150_000, intervalMs: 200 });
     expect(up.child.exitCode, up.stderr()).toBeNull();
@@ -109,7 +109,7 @@ describe("localplane CLI", () => {
     const ns = await kubectlOk(kubeconfig("spoke1"), ["get", "ns", "-o", "name"]);
     expect(ns).toContain("namespace/default");
     const version = JSON.parse(await kubectlOk(kubeconfig("hub"), ["version", "-o", "json"])) as { serverVersion: { gitVersion: string } };
-    expect(version.serverVersion.gitVersion).toBe("v1.34.4");
+    expect(version.serverVersion.gitVersion).toBe(pinnedKubeVersion());
 
     const status = JSON.parse(runSync(["status", "--dir", dir, "--json"]).stdout) as { clusters: { name: string; role: string; running: boolean }[] };
     expect(status.clusters.map((c) => [c.name, c.role, c.running])).toEqual([
@@ -118,8 +118,12 @@ describe("localplane CLI", () => {
     ]);
     expect(runSync(["kubeconfig", "spoke1", "--dir", dir]).stdout.trim()).toBe(kubeconfig("spoke1"));
 
+    // --nodes 2: two Ready fake nodes on the spoke, none on the hub.
+    expect((await kubectlOk(kubeconfig("spoke1"), ["get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=='Ready')].status} {end}"])).trim()).toBe("spoke1-node-0=True spoke1-node-1=True");
+    expect((await kubectlOk(kubeconfig("hub"), ["get", "nodes", "-o", "name"])).trim()).toBe("");
     const pids = pidsOf(dir);
-    expect(pids).toHaveLength(6);
+    // hub: etcd, kube-apiserver, kube-controller-manager; spoke: the same plus kube-scheduler and kwok.
+    expect(pids).toHaveLength(8);
     up.child.kill("SIGINT");
     expect(await up.exited).toBe(0);
     expect(pids.filter(isAlive)).toEqual([]);
@@ -129,7 +133,7 @@ describe("localplane CLI", () => {
   });
 
   it("`down` stops a running `up` (warm start), which then exits 0", async () => {
-    const up = run(["up", "hub", "spoke1", "--dir", dir]);
+    const up = run(["up", "hub", "spoke1", "--dir", dir, "--nodes", "2"]);
     running.push(up);
     await waitFor(() => up.stdout().includes("Press Ctrl-C") || up.child.exitCode !== null, { timeoutMs: 150_000, intervalMs: 200 });
     expect(up.child.exitCode, up.stderr()).toBeNull();
@@ -139,7 +143,7 @@ describe("localplane CLI", () => {
 
     const down = runSync(["down", "--dir", dir]);
     expect(down.code, down.stderr).toBe(0);
-    expect(down.stdout).toContain("stopped 6 process(es)");
+    expect(down.stdout).toContain("stopped 8 process(es)");
     expect(await up.exited).toBe(0);
     expect(pids.filter(isAlive)).toEqual([]);
     expect(processesMentioning(dir)).toEqual([]);

@@ -63,14 +63,19 @@ describe("local control plane smoke", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("runs etcd, kube-apiserver and kube-controller-manager per cluster, each on its own ports", async () => {
-    expect(pids).toHaveLength(9);
+  it("runs etcd, kube-apiserver and kube-controller-manager per cluster (and kube-scheduler and kwok per spoke), each on its own ports", async () => {
+    expect(pids).toHaveLength(3 + 2 * 5);
     expect(pids.every(isAlive)).toBe(true);
+    expect(plane.cluster("spoke1").processes.map((p) => p.name)).toEqual(["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"]);
     const servers = new Set([...plane.clusters.values()].map((c) => c.server));
     expect(servers.size).toBe(3);
+    // The pinned release, or the oldest supported minor in the compatibility run (make test-compat).
+    const pinned = /k8s\.io\/kubernetes (v\S+)/.exec(readFileSync(join(import.meta.dirname, "../../packages/localplane/go/kube/go.mod"), "utf8"))?.[1];
+    const minor = process.env.E2E_EXPECT_KUBE_MINOR;
     for (const c of plane.clusters.values()) {
       const version = await c.kubeConfig().makeApiClient(VersionApi).getCode();
-      expect(version.gitVersion).toBe("v1.34.4");
+      if (minor) expect(version.minor).toBe(minor);
+      else expect(version.gitVersion).toBe(pinned);
       expect(existsSync(join(c.dir, "logs", "kube-apiserver.log"))).toBe(true);
     }
   });

@@ -40,6 +40,11 @@ class FakeTarget implements Target {
   rv = 1;
   failOn = new Map<string, Error>();
   onApply?: (obj: KubeObject) => void;
+  /** group/version pairs the fake server no longer serves: reads and deletes there 404 for the resource. */
+  unserved = new Set<string>();
+  private served(m: ResourceMapping): void {
+    if (this.unserved.has(`${m.group}/${m.version}`)) throw Object.assign(new Error("the server could not find the requested resource"), { statusCode: 404, status: { message: "the server could not find the requested resource", details: {} } });
+  }
   key(m: ResourceMapping, ns: string | undefined, name: string): string {
     return `${m.resource}/${ns ?? ""}/${name}`;
   }
@@ -47,6 +52,7 @@ class FakeTarget implements Target {
     return this.store.get(this.key(m, ns, name));
   }
   async read(m: ResourceMapping, ns: string | undefined, name: string): Promise<KubeObject | undefined> {
+    this.served(m);
     return this.store.get(this.key(m, ns, name));
   }
   async apply(m: ResourceMapping, obj: KubeObject, _opts: ApplyOptions): Promise<ApplyResponse> {
@@ -61,6 +67,7 @@ class FakeTarget implements Target {
     return { object: next, created: !prev };
   }
   async delete(m: ResourceMapping, ns: string | undefined, name: string, pre: Preconditions): Promise<DeleteOutcome> {
+    this.served(m);
     const k = this.key(m, ns, name);
     const cur = this.store.get(k);
     if (!cur) return "absent";
@@ -213,6 +220,7 @@ describe("pruneObjects", () => {
     const mapper = new FakeMapper();
     mapper.kinds["example.com/v2/Widget"] = { group: "example.com", version: "v2", resource: "widgets", kind: "Widget", namespaced: true };
     await applyBundle([{ apiVersion: "example.com/v2", kind: "Widget", metadata: { name: "w", namespace: "demo" } }], opts(t, mapper));
+    t.unserved.add("example.com/v1");
     const res = await pruneObjects([{ ordinal: 0, group: "example.com", version: "v1", kind: "Widget", resource: "widgets", namespace: "demo", name: "w" }], pruneOpts(t, mapper));
     expect(res.map((r) => r.action)).toEqual(["pruned"]);
     expect(t.store.has("widgets/demo/w")).toBe(false);
@@ -229,7 +237,8 @@ describe("pruneObjects", () => {
       ],
       pruneOpts(t),
     );
-    expect(res.map((r) => r.action)).toEqual(["released", "pruned"]);
+    expect(res.map((r) => r.action)).toEqual(["pruned", "pruned"]);
+    expect(res[0]?.message).toContain("never written by this Work");
     expect(t.applies).toEqual([]);
     expect(t.store.has("configmaps/demo/c")).toBe(true);
     expect(t.store.has("namespaces//demo")).toBe(true);

@@ -168,10 +168,18 @@ async function applyHoldingWorkFields(
   } catch (err) {
     if (httpStatus(err) !== 409) throw err;
     const conflicts = parseConflicts(err);
-    const current = live ?? (await opts.target.read(mapping, p.namespace, p.name));
-    const byWorks = conflicts.filter((c) => workOwnerOfManager(c.manager, current) !== undefined);
+    // Decide on a fresh read: a cached copy may not show the ownerReference of a Work that just took the field.
+    const current = (await opts.target.read(mapping, p.namespace, p.name)) ?? live;
+    const ownUid = opts.owner?.uid;
+    // A manager of this same Work under an older --field-manager base is this Work's own.
+    const byWorks = conflicts.filter((c) => {
+      const o = workOwnerOfManager(c.manager, current);
+      return o !== undefined && o.uid !== ownUid;
+    });
     if (byWorks.length === 0 && opts.force && conflicts.length > 0) {
-      return opts.target.apply(mapping, desired, { fieldManager: opts.fieldManager, force: true });
+      // Forced under the resourceVersion just read: a Work that takes a field meanwhile is not overridden (409, retried).
+      const pinned = { ...desired, metadata: { ...desired.metadata, resourceVersion: current?.metadata?.resourceVersion } };
+      return opts.target.apply(mapping, pinned, { fieldManager: opts.fieldManager, force: true });
     }
     const held = byWorks.length > 0 ? byWorks : conflicts;
     const who = await describeHolders(held, current, opts);

@@ -3,29 +3,36 @@
  * Work is deleted), in the reverse of apply order. Each object is read from
  * the API server first:
  *
- * - gone, or re-created under the same name (another uid, without this
- *   Work's ownerReference): nothing to do;
- * - still listed by another Work (another AppliedWork owner), or a Namespace
- *   another Work still has objects in, or never written by this Work:
- *   released: a server-side apply of an empty object with this Work's field
- *   manager removes exactly this Work's fields, labels and ownerReference,
- *   with the live uid and resourceVersion as preconditions;
+ * - gone, or re-created by someone else under the same name (another uid,
+ *   without this Work's ownerReference): nothing to do;
+ * - still wanted by another Work: another AppliedWork owner on the object,
+ *   another Work's inventory that lists it (a Work about to apply it, or
+ *   waiting on a conflict), or, for a Namespace, another Work's objects in
+ *   it: released: a server-side apply of an empty object with this Work's
+ *   field manager removes exactly this Work's fields, labels and
+ *   ownerReference, under the live uid and resourceVersion. When no
+ *   AppliedWork owner is left after that, the object is handed off: it keeps
+ *   the annotation {@link RELEASED_ANNOTATION}, so the last Work that lists it
+ *   (or, for a Namespace, the last Work with objects in it) deletes it;
  * - otherwise deleted with uid and resourceVersion preconditions, so an
  *   object another Work just took over is never deleted.
  *
- * The kind is resolved through discovery by group and kind (again when the
- * API server says the resource is not served), so an object applied under a
- * version the server no longer serves is still found. `Target.read` must
- * throw a 404 for a missing resource and return undefined for a missing
- * object.
+ * The kind is resolved through discovery by group and kind (again, from a
+ * fresh discovery, when the API server says the resource is not served or
+ * discovery misses the kind), so an object applied under a version the
+ * server no longer serves is still found. `Target.read` must throw a 404 for
+ * a missing resource and return undefined for a missing object.
  */
 import type { KubeObject } from "@work-api/api";
 import { httpStatus, missingOf } from "./failure.js";
 import { describeManifest } from "./manifest.js";
 import { sortForPrune } from "./order.js";
-import { otherOwners, ownedBy } from "./ownership.js";
+import { appliedWorkOwners, otherOwners, ownedBy } from "./ownership.js";
 import type { AppliedRef, Mapper, PruneResult, ResourceMapping, Target } from "./types.js";
 import { isNoKindMatch } from "./bundle.js";
+
+/** On an object a Work let go of while another Work still wanted it and no AppliedWork owned it any more. */
+export const RELEASED_ANNOTATION = "work.multicluster.x-k8s.io/released";
 
 export interface PruneOptions {
   target: Target;
@@ -34,8 +41,11 @@ export interface PruneOptions {
   fieldManager: string;
   /** uid of the Work's AppliedWork. */
   ownerUid: string;
-  /** True when a Work other than this one still has objects in namespace `name` (the Namespace is then released, not deleted). */
-  namespaceInUse?: (name: string) => Promise<boolean>;
+  /**
+   * True when a Work other than this one still wants the object: its
+   * inventory lists it, or (for a Namespace) lists objects in it.
+   */
+  inUse?: (ref: AppliedRef) => Promise<boolean>;
   /** Attempts when the object changes under a precondition. Default 3. */
   attempts?: number;
 }
@@ -54,12 +64,37 @@ export function staleRefs(previous: readonly AppliedRef[], keep: readonly Applie
 
 export async function pruneObjects(refs: readonly AppliedRef[], opts: PruneOptions): Promise<PruneResult[]> {
   const out: PruneResult[] = [];
-  for (const ref of sortForPrune(refs)) out.push(await letGo(ref, opts));
+  const emptied = new Set<string>();
+  for (const ref of sortForPrune(refs)) {
+    const r = await letGo(ref, opts);
+    out.push(r);
+    if (ref.namespace && r.action === "pruned") emptied.add(ref.namespace);
+  }
+  // A Namespace handed off by another Work is deleted by the last Work that had objects in it.
+  const listed = new Set(refs.filter((r) => r.kind === "Namespace" && r.group === "").map((r) => r.name));
+  for (const ns of emptied) {
+    if (listed.has(ns)) continue;
+    const r = await deleteHandedOffNamespace(ns, opts);
+    if (r) out.push(r);
+  }
   return out;
 }
 
-/** The object an empty apply sends: identity and preconditions only. */
-function releaseBody(m: ResourceMapping, live: KubeObject): KubeObject {
+async function deleteHandedOffNamespace(name: string, opts: PruneOptions): Promise<PruneResult | undefined> {
+  const ref: AppliedRef = { ordinal: 0, group: "", version: "v1", kind: "Namespace", resource: "namespaces", name };
+  try {
+    const m = await opts.mapper.resolveGroupKind("", "Namespace");
+    const live = await opts.target.read(m, undefined, name);
+    if (!live || live.metadata?.annotations?.[RELEASED_ANNOTATION] === undefined || appliedWorkOwners(live).length > 0 || live.metadata.deletionTimestamp) return undefined;
+    if (await opts.inUse?.(ref)) return undefined;
+    return await remove(ref, `Namespace ${name}`, m, undefined, live, opts);
+  } catch (err) {
+    return failure(ref, `Namespace ${name}`, "delete failed", err);
+  }
+}
+
+/** The object an empty apply sends: identity and preconditions only (plus the hand-off mark). */
+function releaseBody(m: ResourceMapping, live: KubeObject, handOff: boolean): KubeObject {
   return {
     apiVersion: m.group === "" ? m.version : `${m.group}/${m.version}`,
     kind: m.kind,
@@ -68,60 +103,82 @@ function releaseBody(m: ResourceMapping, live: KubeObject): KubeObject {
       ...(m.namespaced ? { namespace: live.metadata?.namespace } : {}),
       uid: live.metadata?.uid,
       resourceVersion: live.metadata?.resourceVersion,
+      ...(handOff ? { annotations: { [RELEASED_ANNOTATION]: "true" } } : {}),
     },
   };
 }
 
+/** The mapping of group/kind from discovery; a miss is checked again against a fresh discovery. */
+async function resolveFresh(ref: AppliedRef, opts: PruneOptions, fresh: boolean): Promise<ResourceMapping | undefined> {
+  if (fresh) opts.mapper.invalidate();
+  try {
+    return await opts.mapper.resolveGroupKind(ref.group, ref.kind);
+  } catch (err) {
+    if (!isNoKindMatch(err)) throw err;
+    if (!fresh) return resolveFresh(ref, opts, true);
+    return undefined;
+  }
+}
+
 async function letGo(ref: AppliedRef, opts: PruneOptions): Promise<PruneResult> {
   const label = describeManifest(ref.ordinal, ref.kind, ref.namespace, ref.name);
-  let m: ResourceMapping;
+  const gone: PruneResult = { ref, action: "pruned", message: `${label}: its kind is no longer served; nothing left to delete` };
+  let m: ResourceMapping | undefined;
   try {
-    m = await opts.mapper.resolveGroupKind(ref.group, ref.kind);
+    m = await resolveFresh(ref, opts, false);
   } catch (err) {
-    if (isNoKindMatch(err)) return { ref, action: "pruned", message: `${label}: its kind is no longer served; nothing left to delete` };
     return failure(ref, label, "delete failed", err);
   }
+  if (!m) return gone;
   for (let attempt = 1; ; attempt++) {
     // An entry whose scope does not fit its kind came from a manifest that could never be applied.
     if (m.namespaced !== Boolean(ref.namespace)) return { ref, action: "pruned", message: `${label}: never applied (namespace does not fit the kind's scope)` };
     const ns = m.namespaced ? ref.namespace : undefined;
+    let live: KubeObject | undefined;
     try {
-      const live = await opts.target.read(m, ns, ref.name);
-      if (!live) return { ref, action: "pruned", message: `${label}: already gone` };
-      const mine = ownedBy(live, opts.ownerUid);
-      if (!mine && ref.uid && live.metadata?.uid !== ref.uid) {
-        return { ref, action: "pruned", message: `${label}: replaced by another object; left alone` };
-      }
-      const others = otherOwners(live, opts.ownerUid);
-      const inUse = ref.kind === "Namespace" && ref.group === "" && (await opts.namespaceInUse?.(ref.name)) === true;
-      if (!mine && !managedBy(live, opts.fieldManager)) return { ref, action: "released", message: `${label}: never written by this Work; left alone` };
-      if (!mine || others.length > 0 || inUse) {
-        const res = await opts.target.apply(m, releaseBody(m, live), { fieldManager: opts.fieldManager, force: false });
-        // Whoever releases last deletes: the other owners let go meanwhile, so this Work was the last one.
-        if (mine && !inUse && otherOwners(res.object, opts.ownerUid).length === 0) return await remove(ref, label, m, ns, res.object, opts);
-        const why = !mine ? "not this Work's to delete" : inUse ? "another Work still has objects in it" : `still listed by ${others.length} other Work(s)`;
-        return { ref, action: "released", message: `${label}: released (${why})` };
-      }
-      return await remove(ref, label, m, ns, live, opts);
+      live = await opts.target.read(m, ns, ref.name);
     } catch (err) {
-      // 403 for an entry never recorded as applied (no uid): this agent could not have written it either.
-      if (httpStatus(err) === 403 && !ref.uid) return { ref, action: "pruned", message: `${label}: never applied (the agent may not read it); left alone` };
-      // 409: the object changed under the precondition (another Work took it, someone edited it): decide again.
-      if (httpStatus(err) === 409 && attempt < (opts.attempts ?? 3)) continue;
-      // 404 for the resource itself: discovery is stale (say, the version was just unserved); resolve again.
+      // A 404 for the resource itself: discovery is stale (say, the version was just unserved); resolve again.
       if (httpStatus(err) === 404 && missingOf(err) === "kind" && attempt < (opts.attempts ?? 3)) {
-        opts.mapper.invalidate();
         try {
-          m = await opts.mapper.resolveGroupKind(ref.group, ref.kind);
+          m = await resolveFresh(ref, opts, true);
         } catch (e) {
-          if (isNoKindMatch(e)) return { ref, action: "pruned", message: `${label}: its kind is no longer served; nothing left to delete` };
           return failure(ref, label, "delete failed", e);
         }
+        if (!m) return gone;
         continue;
       }
+      // 403 on the read of an entry never recorded as applied (no uid): this agent could not have written it either.
+      if (httpStatus(err) === 403 && !ref.uid) return { ref, action: "pruned", message: `${label}: never applied (the agent may not read it); left alone` };
+      return failure(ref, label, "delete failed", err);
+    }
+    try {
+      return await decide(ref, label, m, ns, live, opts);
+    } catch (err) {
+      // 409: the object changed under the precondition (another Work took it, someone edited it): decide again.
+      if (httpStatus(err) === 409 && attempt < (opts.attempts ?? 3)) continue;
       return failure(ref, label, "delete failed", err);
     }
   }
+}
+
+async function decide(ref: AppliedRef, label: string, m: ResourceMapping, ns: string | undefined, live: KubeObject | undefined, opts: PruneOptions): Promise<PruneResult> {
+  if (!live) return { ref, action: "pruned", message: `${label}: already gone` };
+  const mine = ownedBy(live, opts.ownerUid);
+  const others = otherOwners(live, opts.ownerUid);
+  const handedOff = live.metadata?.annotations?.[RELEASED_ANNOTATION] !== undefined && appliedWorkOwners(live).length === 0;
+  if (!mine && !handedOff) {
+    if (ref.uid && live.metadata?.uid !== ref.uid) return { ref, action: "pruned", message: `${label}: replaced by another object; left alone` };
+    if (!managedBy(live, opts.fieldManager)) return { ref, action: "pruned", message: `${label}: never written by this Work; left alone` };
+  }
+  const wanted = others.length > 0 || (await opts.inUse?.(ref)) === true;
+  if (!wanted && (mine || handedOff)) return remove(ref, label, m, ns, live, opts);
+  const handOff = others.length === 0 && wanted;
+  const res = await opts.target.apply(m, releaseBody(m, live, handOff), { fieldManager: opts.fieldManager, force: false });
+  // Whoever releases last deletes: the other owners let go meanwhile and nobody else wants it.
+  if (mine && others.length > 0 && appliedWorkOwners(res.object).length === 0 && (await opts.inUse?.(ref)) !== true) return remove(ref, label, m, ns, res.object, opts);
+  const why = !mine ? "not this Work's to delete" : others.length > 0 ? `still owned by ${others.length} other Work(s)` : "another Work still wants it";
+  return { ref, action: "released", message: `${label}: released (${why})` };
 }
 
 async function remove(ref: AppliedRef, label: string, m: ResourceMapping, ns: string | undefined, live: KubeObject, opts: PruneOptions): Promise<PruneResult> {

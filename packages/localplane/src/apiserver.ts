@@ -39,6 +39,8 @@ export function apiserverArgs(c: ApiserverConfig): string[] {
     // endpoint of the `kubernetes` Service, so do not try to publish it.
     `--endpoint-reconciler-type=none`,
     `--allow-privileged=true`,
+    // Fake nodes have no node-lifecycle controller to lift the not-ready taint this plugin puts on new Nodes.
+    `--disable-admission-plugins=TaintNodesByCondition`,
     `--profiling=false`,
     ...(c.extraArgs ?? []),
   ];

@@ -13,8 +13,11 @@ export interface Binaries {
   etcd: string;
   kubeApiserver: string;
   kubeControllerManager: string;
+  /** kube-scheduler and kwok: needed by spokes with fake nodes; undefined when the bin dir lacks them. */
+  kubeScheduler: string | undefined;
+  kwok: string | undefined;
   /** Versions from versions.json next to the binaries, when present. */
-  versions: { kubernetes?: string; etcd?: string };
+  versions: { kubernetes?: string; etcd?: string; kwok?: string };
 }
 
 /** The default bin dir: `${WORK_API_CACHE:-${XDG_CACHE_HOME:-~/.cache}/work-api-ts}/bin/current`. */
@@ -59,5 +62,6 @@ export function findBinaries(option?: string, env: NodeJS.ProcessEnv = process.e
   } catch {
     // versions.json is informative only.
   }
-  return { dir, ...bins, versions };
+  const optional = (name: string): string | undefined => (executable(join(dir, name)) ? join(dir, name) : undefined);
+  return { dir, ...bins, kubeScheduler: optional("kube-scheduler"), kwok: optional("kwok"), versions };
 }

@@ -20,6 +20,7 @@ export type Command =
       clusterSet: string;
       clean: boolean;
       timeoutSeconds?: number;
+      nodes?: number;
     }
   | { kind: "down"; dir: string; clean: boolean }
   | { kind: "status"; dir: string; json: boolean }
@@ -60,6 +61,8 @@ ${DIR_HELP}
                      then crds/ at the repository root)
   --clusterset NAME  ClusterSet name written on spokes (default ${DEFAULT_CLUSTERSET})
   --clean            delete the clusters' data first (cold start; default false)
+  --nodes N          fake nodes per spoke (kwok + kube-scheduler: pods are scheduled and
+                     become Ready; no container runs); 0 for none (default 3)
   --timeout SECONDS  start-up budget per cluster (default 120, 180 with 3+ clusters)
   -h, --help         this help
 `,
@@ -124,6 +127,7 @@ export function parseCli(argv: readonly string[]): Command {
         clusterset: { type: "string", default: DEFAULT_CLUSTERSET },
         clean: { type: "boolean", default: false },
         timeout: { type: "string" },
+        nodes: { type: "string" },
       });
       if (v.help) return { kind: "help", topic: "up" };
       if (positionals.length === 0) throw new UsageError("up: give at least one cluster name, e.g. `localplane up hub spoke1 spoke2`");
@@ -134,6 +138,11 @@ export function parseCli(argv: readonly string[]): Command {
         timeoutSeconds = Number(v.timeout);
         if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout: not a positive number of seconds: ${String(v.timeout)}`);
       }
+      let nodes: number | undefined;
+      if (v.nodes !== undefined) {
+        nodes = Number(v.nodes);
+        if (!Number.isInteger(nodes) || nodes < 0 || nodes > 100) throw new UsageError(`--nodes: not a whole number from 0 to 100: ${String(v.nodes)}`);
+      }
       return {
         kind: "up",
         dir: str(v.dir) ?? DEFAULT_DIR,
@@ -143,6 +152,7 @@ export function parseCli(argv: readonly string[]): Command {
         clusterSet: str(v.clusterset) ?? DEFAULT_CLUSTERSET,
         clean: v.clean === true,
         timeoutSeconds,
+        ...(nodes !== undefined ? { nodes } : {}),
       };
     }
     case "down": {

@@ -51,6 +51,7 @@ async function up(cmd: Extract<Command, { kind: "up" }>): Promise<number> {
     clusterSet: cmd.clusterSet,
     clean: cmd.clean,
     timeoutMs: cmd.timeoutSeconds !== undefined ? cmd.timeoutSeconds * 1000 : undefined,
+    ...(cmd.nodes !== undefined ? { nodes: cmd.nodes } : {}),
     log: (m) => err(m),
   });
   if (signalled !== undefined) return stop(`got ${signalled}`, 0);

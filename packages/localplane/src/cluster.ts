@@ -1,7 +1,8 @@
 /**
- * One cluster: etcd, kube-apiserver and kube-controller-manager, started in
- * that order and stopped in reverse; CRDs for its role; the About API
- * properties on spokes. Data in `<dir>/<name>` is reused (warm start) unless
+ * One cluster: etcd, kube-apiserver, kube-controller-manager and, for a
+ * cluster with fake nodes, kube-scheduler and kwok, started in that order and
+ * stopped in reverse; CRDs for its role; the About API properties on spokes;
+ * the fake nodes, Ready before the cluster counts as started. Data in `<dir>/<name>` is reused (warm start) unless
  * `clean` is set.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -10,6 +11,8 @@ import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { DEFAULT_SERVICE_CIDR, startApiserver } from "./apiserver.js";
 import type { Binaries } from "./binaries.js";
 import { startControllerManager } from "./controller-manager.js";
+import { ensureNodes, nodesReady, startKwok } from "./kwok.js";
+import { startScheduler } from "./scheduler.js";
 import { crdFilesForRole, installCrds, type Role } from "./crds.js";
 import { LocalplaneError, ProcessStartError, UsageError } from "./errors.js";
 import { etcdUrl, startEtcd } from "./etcd.js";
@@ -41,6 +44,11 @@ export interface ClusterOptions {
   unsafeNoFsync?: boolean;
   apiserverArgs?: string[];
   controllerManagerArgs?: string[];
+  /**
+   * Fake nodes (kwok) with a scheduler, so pods are scheduled and become
+   * Ready. Default 3 for spokes, 0 for hubs; 0 starts neither.
+   */
+  nodes?: number;
   /** Progress and warnings. */
   log?: (message: string) => void;
 }
@@ -117,7 +125,11 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
   for (const d of [paths.root, paths.etcdDir, paths.logDir, paths.kcmDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
 
   const p = previous?.ports;
-  const [etcdClient = 0, etcdPeer = 0, apiserverPort = 0, kcmPort = 0] = await freePorts(4, [p?.etcdClient, p?.etcdPeer, p?.apiserver, p?.controllerManager]);
+  const nodes = opts.nodes ?? (opts.role === "spoke" ? 3 : 0);
+  if (nodes > 0 && (!opts.binaries.kubeScheduler || !opts.binaries.kwok)) {
+    throw new UsageError(`${opts.name}: ${nodes} fake node(s) need kube-scheduler and kwok in ${opts.binaries.dir}; run \`make build\` (or start with --nodes 0)`);
+  }
+  const [etcdClient = 0, etcdPeer = 0, apiserverPort = 0, kcmPort = 0, schedulerPort = 0, kwokPort = 0] = await freePorts(6, [p?.etcdClient, p?.etcdPeer, p?.apiserver, p?.controllerManager, p?.scheduler, p?.kwok]);
   const pki = ensurePki(paths.pkiDir);
 
   const procs: ManagedProcess[] = [];
@@ -194,6 +206,11 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
       marker,
     });
     track(kcm);
+    if (nodes > 0) {
+      log(`${opts.name}: starting kube-scheduler and kwok (${nodes} fake nodes)`);
+      track(await startScheduler({ exe: opts.binaries.kubeScheduler!, kubeconfigPath: `${paths.kcmDir}/kubeconfig`, certDir: `${paths.kcmDir}/scheduler`, port: schedulerPort, logDir: paths.logDir, marker }));
+      track(await startKwok({ exe: opts.binaries.kwok!, kubeconfigPath: `${paths.kcmDir}/kubeconfig`, dir: paths.kcmDir, port: kwokPort, logDir: paths.logDir, marker }));
+    }
 
     // CRDs and properties need only the API server: do them while the
     // controller manager starts.
@@ -224,6 +241,13 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
         return true;
       },
     });
+    if (nodes > 0) {
+      const names = await ensureNodes(kc, opts.name, nodes);
+      const kwokProc = procs.find((m) => m.record.name === "kwok")!;
+      await waitHealthy({ proc: kwokProc, what: `kwok (${nodes} nodes Ready)`, timeoutMs: left(), intervalMs: 200, check: () => nodesReady(kc, names) });
+    } else {
+      await ensureNodes(kc, opts.name, 0).catch(() => undefined);
+    }
   } catch (err) {
     await stopAll(2_000);
     if (err instanceof LocalplaneError) throw err;
@@ -237,7 +261,7 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
   writeClusterState(paths, {
     name: opts.name,
     role: opts.role,
-    ports: { etcdClient, etcdPeer, apiserver: apiserverPort, controllerManager: kcmPort },
+    ports: { etcdClient, etcdPeer, apiserver: apiserverPort, controllerManager: kcmPort, ...(nodes > 0 ? { scheduler: schedulerPort, kwok: kwokPort } : {}) },
     server,
     startedAt: new Date().toISOString(),
   });

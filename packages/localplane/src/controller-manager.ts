@@ -1,7 +1,8 @@
 /**
  * kube-controller-manager for one cluster: the controllers that make
- * workload status and garbage collection real, leader election off. There is
- * no scheduler and no kubelet, so pods stay Pending.
+ * workload status and garbage collection real, leader election off. Pods are
+ * scheduled by kube-scheduler onto kwok's fake nodes (see kwok.ts); without
+ * nodes (`nodes: 0`) they stay Pending.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -16,6 +16,7 @@ export type { ClusterSpec } from "./names.js";
 export { ADMIN_USER } from "./pki.js";
 export { CLUSTER_ID_PROPERTY, CLUSTERSET_PROPERTY, DEFAULT_CLUSTERSET } from "./properties.js";
 export { clusterPaths } from "./state.js";
+export { NEVER_READY_LABEL, KWOK_NODE_ANNOTATION, nodeNames } from "./kwok.js";
 export { isAlive, commandLine } from "./proc.js";
 export {
   LocalplaneError,

@@ -31,6 +31,8 @@ export interface PlaneOptions {
   parallel?: boolean;
   /** Per-cluster start budget (default 120 s; 180 s when parallel with 3+ clusters). */
   timeoutMs?: number;
+  /** Fake nodes per spoke (kwok + kube-scheduler; default 3, 0 for none). Hubs get none. */
+  nodes?: number;
   /** Progress and warnings (default: none). */
   log?: (message: string) => void;
 }
@@ -66,6 +68,7 @@ export async function startPlane(opts: PlaneOptions): Promise<Plane> {
       clusterSet: opts.clusterSet ?? DEFAULT_CLUSTERSET,
       clean: opts.clean,
       timeoutMs,
+      ...(spec.role === "spoke" && opts.nodes !== undefined ? { nodes: opts.nodes } : {}),
       log: opts.log,
     });
     started.set(spec.name, c);

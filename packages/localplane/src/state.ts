@@ -42,7 +42,7 @@ export function clusterPaths(dir: string, name: string): ClusterPaths {
 export interface ClusterState {
   name: string;
   role: Role;
-  ports: { etcdClient: number; etcdPeer: number; apiserver: number; controllerManager: number };
+  ports: { etcdClient: number; etcdPeer: number; apiserver: number; controllerManager: number; scheduler?: number; kwok?: number };
   server: string;
   startedAt: string;
 }
