@@ -48,9 +48,10 @@ test: build lint typecheck
 	npx vitest run --project e2e
 
 # The compatibility subset of the e2e suite on the oldest supported release:
-# the agent's apply, removal, sharing, inventory, conditions and workload
-# suites against local planes built from go/kube-compat. .ci/run calls it.
-COMPAT_E2E := e2e/src/smoke.test.ts e2e/src/agent-apply.test.ts e2e/src/agent-removal.test.ts e2e/src/agent-sharing.test.ts e2e/src/agent-inventory.test.ts e2e/src/agent-conditions.test.ts e2e/src/agent-workloads.test.ts
+# hub registration and placement, and the agent's apply, removal, sharing,
+# inventory, conditions and workload suites against local planes built from
+# go/kube-compat. .ci/run calls it.
+COMPAT_E2E := e2e/src/smoke.test.ts e2e/src/hub-registration.test.ts e2e/src/hub-placement.test.ts e2e/src/agent-apply.test.ts e2e/src/agent-removal.test.ts e2e/src/agent-sharing.test.ts e2e/src/agent-inventory.test.ts e2e/src/agent-conditions.test.ts e2e/src/agent-workloads.test.ts
 test-compat: build go-binaries-compat
 	LOCALPLANE_BIN_DIR="$$(bash scripts/build-go-binaries.sh --compat)" E2E_EXPECT_KUBE_MINOR="$$(awk '$$1 == "k8s.io/kubernetes" { split($$2, v, "."); print v[2]; exit }' packages/localplane/go/kube-compat/go.mod)" npx vitest run --project e2e $(COMPAT_E2E)
 

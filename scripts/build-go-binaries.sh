@@ -43,7 +43,9 @@ if [ -z "$kube_version" ] || [ -z "$etcd_version" ] || [ -z "$kwok_version" ]; t
 fi
 
 key() { cat "$1"/go.mod "$1"/go.sum "$1"/*.go | sha256sum | cut -c1-10; }
-kube_key="$(key "$kube_mod")"
+# go/kube-compat pins another release of the same program: it holds only go.mod and go.sum, and is
+# built from a temporary copy with go/kube/main.go beside them.
+kube_key="$(cat "$kube_mod/go.mod" "$kube_mod/go.sum" "$gosrc/kube/main.go" | sha256sum | cut -c1-10)"
 etcd_key="$(key "$gosrc/etcd")"
 kwok_key="$(key "$gosrc/kwok")"
 kube_dir="$cache/bin/kube-$kube_version-$kube_key"
@@ -64,8 +66,13 @@ if [ ! -x "$kube_dir/kube" ]; then
     ld="$ld -X $pkg.gitTreeState=clean -X $pkg.buildDate=$now -X $pkg.gitCommit=module-proxy-$kube_version"
   done
   tmp="$kube_dir.tmp.$$"; mkdir -p "$tmp"
-  (cd "$kube_mod" && go build -ldflags "$ld" -o "$tmp/kube" .)
-  rm -rf "$kube_dir"; mv "$tmp" "$kube_dir"
+  src="$kube_mod"
+  if [ ! -f "$kube_mod/main.go" ]; then
+    src="$tmp/src"; mkdir -p "$src"
+    cp "$kube_mod/go.mod" "$kube_mod/go.sum" "$gosrc/kube/main.go" "$src/"
+  fi
+  (cd "$src" && go build -ldflags "$ld" -o "$tmp/kube" .)
+  rm -rf "$tmp/src" "$kube_dir"; mv "$tmp" "$kube_dir"
 fi
 
 if [ ! -x "$etcd_dir/etcd" ]; then

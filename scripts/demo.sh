@@ -171,7 +171,8 @@ show_status() {
   say "on spoke1: the objects the Works applied (pods on kwok's fake nodes)"
   kubectl --kubeconfig "$(kubeconfig spoke1)" get configmap,deployment,service -n demo
   kubectl --kubeconfig "$(kubeconfig spoke1)" get pods -n demo -o wide
-  say "on spoke2: the WorkPlacement's Deployment"
+  say "on spoke1 and spoke2: the WorkPlacement's Deployment (3/3 each)"
+  kubectl --kubeconfig "$(kubeconfig spoke1)" get deployment -n web
   kubectl --kubeconfig "$(kubeconfig spoke2)" get deployment -n web
   echo
   echo "   try: export PATH=\"$root/node_modules/.bin:\$PATH\"; kubectl work status web -n spoke2 --kubeconfig $(kubeconfig hub)"

@@ -15,6 +15,9 @@ export function inventoryKey(r: { group?: string | undefined; kind?: string | un
   return `${r.group ?? ""}/${r.kind ?? ""}/${r.namespace ?? ""}/${r.name ?? ""}`;
 }
 
+/** On an AppliedWork whose Work is being deleted or evicted: its inventory no longer counts as wanting an object. */
+export const LETTING_GO_ANNOTATION = "work.multicluster.x-k8s.io/letting-go";
+
 const BY_UID = "uid";
 const BY_OBJECT = "object";
 
@@ -79,6 +82,11 @@ export class AppliedWorkCache implements SpokeAppliedWorks {
   /** Replaces the inventory (status) under the AppliedWork's resourceVersion. */
   async updateStatus(aw: AppliedWork): Promise<AppliedWork> {
     return this.remember(await this.client.updateStatus<AppliedWork>(AppliedWorkResource, aw));
+  }
+
+  async markLettingGo(aw: AppliedWork): Promise<AppliedWork> {
+    const body = { metadata: { uid: aw.metadata.uid, annotations: { [LETTING_GO_ANNOTATION]: "true" } } };
+    return this.remember(await this.client.patch<AppliedWork>(AppliedWorkResource, aw.metadata.name!, body, { type: "merge" }));
   }
 
   async delete(name: string, uid: string | undefined): Promise<void> {

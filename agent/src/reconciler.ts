@@ -25,6 +25,7 @@ import {
   type PruneResult,
 } from "@work-api/apply";
 import type { Logger } from "@work-api/runtime";
+import { LETTING_GO_ANNOTATION } from "./applied-works.js";
 import { metaFromRef, planInventory, refFromIdentity, refFromMeta, sameInventory, withIntended } from "./inventory.js";
 import type { HubWorks, SpokeAppliedWorks, SpokeObjects } from "./ports.js";
 import { nextWorkStatus, statusPatch } from "./status.js";
@@ -139,8 +140,9 @@ export class WorkReconciler {
     });
 
     const plan = planInventory(previous, results);
-    const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, fieldManager) : [];
-    const stillThere = pruned.filter((p) => p.action === "terminating" || p.action === "failed").map((p) => p.ref);
+    const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, fieldManager, [...plan.applied, ...plan.kept]) : [];
+    // Only this Work's own entries stay listed (a handed-off Namespace deleted on the way is not one).
+    const stillThere = pruned.filter((p) => (p.action === "terminating" || p.action === "failed") && plan.prune.includes(p.ref)).map((p) => p.ref);
     const inventory = [...plan.applied, ...plan.kept, ...stillThere].sort((a, b) => a.ordinal - b.ordinal);
     if (!sameInventory(aw.status?.appliedResources, inventory.map(metaFromRef))) aw = await this.writeInventory(aw, inventory);
 
@@ -196,6 +198,8 @@ export class WorkReconciler {
       return (await all).some(
         (aw) =>
           aw.metadata.name !== self &&
+          // A Work letting go of everything (being deleted) wants nothing any more: whoever lets go last deletes.
+          aw.metadata.annotations?.[LETTING_GO_ANNOTATION] === undefined &&
           (aw.status?.appliedResources ?? []).some(
             (r) =>
               ((r.group ?? "") === ref.group && r.kind === ref.kind && (r.namespace ?? "") === (ref.namespace ?? "") && r.name === ref.name) ||
@@ -205,20 +209,22 @@ export class WorkReconciler {
     };
   }
 
-  private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, fieldManager: string): Promise<PruneResult[]> {
+  private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, fieldManager: string, keep: readonly AppliedRef[] = []): Promise<PruneResult[]> {
     const res = await pruneObjects(refs, {
       target: this.o.spoke,
       mapper: this.o.spoke.mapper,
       fieldManager,
       ownerUid: aw.metadata.uid!,
       inUse: this.inUseCheck(aw.metadata.name!),
+      keep,
     });
     for (const p of res) if (p.action === "pruned" || p.action === "released") this.lastApplied.forget(mappingOf(p.ref), p.ref.namespace, p.ref.name, fieldManager);
     return res;
   }
 
   /** Lets go of every object in the AppliedWork; true when all are gone or released and the AppliedWork is deleted. */
-  private async deleteAll(aw: AppliedWork, work: string, name: string): Promise<boolean> {
+  private async deleteAll(current: AppliedWork, work: string, name: string): Promise<boolean> {
+    const aw = current.metadata.annotations?.[LETTING_GO_ANNOTATION] !== undefined ? current : await this.o.appliedWorks.markLettingGo(current);
     const res = await this.letGo((aw.status?.appliedResources ?? []).map(refFromMeta), aw, this.fieldManager(name));
     const failures = res.filter((r) => r.action === "failed");
     if (failures.length > 0) throw new PruneFailedError(work, failures);

@@ -21,6 +21,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Delete the Works (and so their workloads) even when a test failed, so later suites start clean.
+  for (const name of ["web", "rollout", "kinds", "stuck"]) await deleteWork(hub, cluster, name);
+  for (const name of ["web", "rollout", "kinds", "stuck"]) await waitWorkGone(hub, cluster, name);
   expect(await agent?.stop()).toBe(0);
 });
 
@@ -93,7 +96,7 @@ describe("workloads on fake nodes", () => {
   });
 
   it("keeps a Deployment whose pods never become ready Available=False, saying why", async () => {
-    await putWork(hub, cluster, "stuck", [deployment("stuck", 2, "nginx:1.27", {}, { [NEVER_READY_LABEL]: "true" })]);
+    await putWork(hub, cluster, "stuck", [deployment("stuck", 2, "nginx:1.27", {}, { [NEVER_READY_LABEL]: "" })]);
     await waitFor(async () => {
       const d = await spoke.apps.readNamespacedDeployment({ name: "stuck", namespace: ns });
       return d.status?.replicas === 2 && d.status.updatedReplicas === 2;
@@ -107,7 +110,5 @@ describe("workloads on fake nodes", () => {
     expect(condition(w?.status?.conditions, "Available")).toMatchObject({ status: "False", reason: "ManifestsNotAvailable" });
     const pods = await spoke.core.listNamespacedPod({ namespace: ns, labelSelector: "app=stuck" });
     expect(pods.items.every((p) => p.status?.phase === "Running" && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "False"))).toBe(true);
-    for (const name of ["web", "rollout", "kinds", "stuck"]) await deleteWork(hub, cluster, name);
-    for (const name of ["web", "rollout", "kinds", "stuck"]) await waitWorkGone(hub, cluster, name);
   });
 });

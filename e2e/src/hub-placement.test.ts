@@ -95,22 +95,6 @@ async function worksOf(name: string): Promise<string[]> {
   return list.items.filter((w) => !w.metadata.deletionTimestamp).map((w) => w.metadata.namespace!).sort();
 }
 
-/** Marks a Work Applied and Available for its current generation, as an agent would. */
-async function markDone(cluster: string, name: string): Promise<void> {
-  const w = (await get<Work>(WorkResource, name, cluster))!;
-  const t = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  const g = w.metadata.generation ?? 1;
-  await admin.updateStatus(WorkResource, {
-    ...w,
-    status: {
-      conditions: [
-        { type: "Applied", status: "True", reason: "AppliedWorkComplete", message: "applied", lastTransitionTime: t, observedGeneration: g },
-        { type: "Available", status: "True", reason: "ResourcesAvailable", message: "available", lastTransitionTime: t, observedGeneration: g },
-      ],
-    },
-  });
-}
-
 async function rejected(p: WorkPlacement): Promise<string> {
   try {
     await admin.create(WorkPlacementResource, p as unknown as KubeObject, { dryRun: true });
@@ -251,91 +235,65 @@ describe("WorkPlacement", () => {
     await waitFor(async () => (await worksOf(name)).join() === b, { message: "Work removed with the decision" });
   });
 
-  it("rolls out to at most maxConcurrency clusters whose Work is not yet Available", async () => {
-    const clusters = [uniqueName("hplace-r1"), uniqueName("hplace-r2"), uniqueName("hplace-r3")].sort();
-    for (const c of clusters) await createProfile(c, { rollout: "yes" });
-    const name = uniqueName("hplace-roll");
-    await admin.create(WorkPlacementResource, placement(name, { clusterSelector: { matchLabels: { rollout: "yes" } }, maxConcurrency: 1 }) as unknown as KubeObject);
-    await waitFor(async () => (await worksOf(name)).length === 1, { message: "first Work" });
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(await worksOf(name)).toEqual([clusters[0]]);
-    expect(await status(name)).toMatchObject({ selectedClusters: 3, pendingClusters: 2 });
-    // Nothing applies these Works (no agents): play the agent's part.
-    await markDone(clusters[0]!, name);
-    await waitFor(async () => (await worksOf(name)).length === 2, { message: "second Work after the first is Available" });
-    expect(await worksOf(name)).toEqual(clusters.slice(0, 2));
-    await markDone(clusters[1]!, name);
-    await waitFor(async () => (await worksOf(name)).length === 3, { message: "third Work" });
-    await markDone(clusters[2]!, name);
-    await waitFor(async () => (await status(name))?.availableClusters === 3);
-
-    // A template change rolls out one cluster at a time too (a new spec bumps each Work's
-    // generation, so its old conditions no longer count until the agent reports again).
-    const p = (await get<WorkPlacement>(WorkPlacementResource, name, inv))!;
-    p.spec.workTemplate.spec.workload!.manifests![0]!.data = { color: "green" };
-    await admin.update(WorkPlacementResource, p as unknown as KubeObject);
-    const updated = async (): Promise<string[]> => {
-      const out: string[] = [];
-      for (const c of clusters) {
-        const w = await get<Work>(WorkResource, name, c);
-        if ((w?.spec.workload?.manifests?.[0] as { data?: { color?: string } } | undefined)?.data?.color === "green") out.push(c);
-      }
-      return out;
-    };
-    await waitFor(async () => (await updated()).length === 1, { message: "one Work updated" });
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(await updated()).toEqual([clusters[0]]);
-    expect(findCondition((await status(name))?.conditions, "Progressing")).toMatchObject({ status: "True", reason: "RollingOut" });
-    await markDone(clusters[0]!, name);
-    await waitFor(async () => (await updated()).length === 2, { message: "next Work updated" });
-    expect(await updated()).toEqual(clusters.slice(0, 2));
-    await markDone(clusters[1]!, name);
-    await waitFor(async () => (await updated()).length === 3, { message: "last Work updated" });
-    await markDone(clusters[2]!, name);
-    await waitFor(async () => findCondition((await status(name))?.conditions, "Progressing")?.reason === "RolloutComplete", { message: "rollout complete" });
-  });
-
-  it("gates a rollout on Works that really become Available (real agents, Deployments on fake nodes)", async () => {
+  it("rolls out to at most maxConcurrency clusters at a time, gated on real availability, for the first rollout and a template change", async () => {
     const [a, b] = [uniqueName("hplace-g1"), uniqueName("hplace-g2")].sort() as [string, string];
     await createProfile(a, { gated: "yes" });
     await createProfile(b, { gated: "yes" });
     await startAgent(a, 1);
     await startAgent(b, 2);
     const name = uniqueName("hplace-gate");
-    const deploy = {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: { name, namespace: "default" },
-      // Pods become ready at once on kwok's nodes; minReadySeconds keeps each cluster not Available for a while.
-      spec: { replicas: 2, minReadySeconds: 3, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "web", image: "nginx:1.27" }] } } },
+    // Pods become ready at once on kwok's nodes; minReadySeconds keeps each cluster's Work not Available for a while.
+    const deploy = (image: string): KubeObject =>
+      ({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name, namespace: "default" },
+        spec: { replicas: 2, minReadySeconds: 3, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "web", image }] } } },
+      });
+    const imageOf = (w: Work | undefined): string | undefined => (w?.spec.workload?.manifests?.[0] as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } } | undefined)?.spec?.template?.spec?.containers?.[0]?.image;
+    const current = (w: Work | undefined, type: string): boolean => {
+      const c = findCondition(w?.status?.conditions, type);
+      return c?.status === "True" && c.observedGeneration === w?.metadata.generation;
     };
+
+    /**
+     * Polls until both clusters run `image` and are Available. At no poll may more than one cluster
+     * be updated and not yet Available (maxConcurrency 1), and some poll must show the gate holding
+     * on availability: one cluster updated and Applied but not Available, the other not updated.
+     */
+    const rollOut = async (image: string): Promise<void> => {
+      const violations: string[] = [];
+      let gated = false;
+      await waitFor(async () => {
+        const ws = await Promise.all([a, b].map((c) => get<Work>(WorkResource, name, c)));
+        const updated = ws.map((w) => imageOf(w) === image);
+        const available = ws.map((w) => current(w, "Available"));
+        const inFlight = updated.filter((u, i) => u && !available[i]).length;
+        if (inFlight > 1) violations.push(`both clusters updated and not Available: ${JSON.stringify(ws.map((w) => w?.status?.conditions))}`);
+        const one = updated.filter(Boolean).length === 1 ? updated.indexOf(true) : -1;
+        if (one >= 0 && current(ws[one], "Applied") && !available[one]) gated = true;
+        return updated.every(Boolean) && available.every(Boolean);
+      }, { timeoutMs: 120_000, intervalMs: 100, message: `both clusters on ${image} and Available (${agentLog(a)} ${agentLog(b)})` });
+      expect(violations).toEqual([]);
+      expect(gated).toBe(true);
+    };
+
     const p = placement(name, { clusterSelector: { matchLabels: { gated: "yes" } }, maxConcurrency: 1 });
-    p.spec.workTemplate.spec.workload = { manifests: [deploy] };
+    p.spec.workTemplate.spec.workload = { manifests: [deploy("nginx:1.27")] };
     await admin.create(WorkPlacementResource, p as unknown as KubeObject);
-    const available = async (cluster: string): Promise<boolean> => {
-      const w = await get<Work>(WorkResource, name, cluster);
-      return findCondition(w?.status?.conditions, "Available")?.status === "True";
-    };
-    // While the first cluster's Deployment is not yet available, the second cluster gets no Work.
-    const first = await waitFor(async () => {
-      const ws = await worksOf(name);
-      return ws.length === 1 ? ws[0] : undefined;
-    }, { message: "the first Work" });
-    const other = first === a ? b : a;
-    let sawUnavailable = false;
-    await waitFor(async () => {
-      const ws = await worksOf(name);
-      const firstAvailable = await available(first);
-      if (!firstAvailable) {
-        sawUnavailable = true;
-        expect(ws).toEqual([first]);
-      }
-      return ws.length === 2;
-    }, { timeoutMs: 90_000, intervalMs: 100, message: `second Work only after the first is Available (${agentLog(first)})` });
-    expect(sawUnavailable).toBe(true);
-    expect(await available(first)).toBe(true);
-    const d = await get<{ status?: { availableReplicas?: number } }>({ group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true }, name, "default", spokes[first === a ? 1 : 2]);
-    expect(d?.status?.availableReplicas).toBe(2);
-    await waitFor(async () => (await status(name))?.availableClusters === 2, { timeoutMs: 90_000, message: `both Available (${agentLog(other)})` });
+    await rollOut("nginx:1.27");
+    for (const [spoke] of [[1], [2]] as const) {
+      const d = await get<{ status?: { availableReplicas?: number } }>({ group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true }, name, "default", spokes[spoke]);
+      expect(d?.status?.availableReplicas).toBe(2);
+    }
+    await waitFor(async () => (await status(name))?.availableClusters === 2, { message: "status: 2 available" });
+
+    // A template change rolls out one cluster at a time too (a new spec bumps each Work's generation).
+    const live = (await get<WorkPlacement>(WorkPlacementResource, name, inv))!;
+    live.spec.workTemplate.spec.workload = { manifests: [deploy("nginx:1.28")] };
+    await admin.update(WorkPlacementResource, live as unknown as KubeObject);
+    await waitFor(async () => findCondition((await status(name))?.conditions, "Progressing")?.reason === "RollingOut", { message: "rolling out" });
+    await rollOut("nginx:1.28");
+    await waitFor(async () => findCondition((await status(name))?.conditions, "Progressing")?.reason === "RolloutComplete", { message: "rollout complete" });
   });
 });

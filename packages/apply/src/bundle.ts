@@ -177,7 +177,9 @@ async function applyHoldingWorkFields(
       return o !== undefined && o.uid !== ownUid;
     });
     if (byWorks.length === 0 && opts.force && conflicts.length > 0) {
-      // Forced under the resourceVersion just read: a Work that takes a field meanwhile is not overridden (409, retried).
+      // Forced under the resourceVersion just read: a Work that takes a field after that read is not overridden
+      // (409, retried). The holders are judged from the first 409's conflicts and this read's ownerReferences; a
+      // Work that took the field between the two is the one window left open.
       const pinned = { ...desired, metadata: { ...desired.metadata, resourceVersion: current?.metadata?.resourceVersion } };
       return opts.target.apply(mapping, pinned, { fieldManager: opts.fieldManager, force: true });
     }

@@ -46,6 +46,8 @@ export interface PruneOptions {
    * inventory lists it, or (for a Namespace) lists objects in it.
    */
   inUse?: (ref: AppliedRef) => Promise<boolean>;
+  /** Objects the Work still lists (not let go of now): a Namespace with one of them in it is never deleted here. */
+  keep?: readonly AppliedRef[];
   /** Attempts when the object changes under a precondition. Default 3. */
   attempts?: number;
 }
@@ -72,8 +74,9 @@ export async function pruneObjects(refs: readonly AppliedRef[], opts: PruneOptio
   }
   // A Namespace handed off by another Work is deleted by the last Work that had objects in it.
   const listed = new Set(refs.filter((r) => r.kind === "Namespace" && r.group === "").map((r) => r.name));
+  const stillUsed = new Set((opts.keep ?? []).map((r) => r.namespace ?? ""));
   for (const ns of emptied) {
-    if (listed.has(ns)) continue;
+    if (listed.has(ns) || stillUsed.has(ns)) continue;
     const r = await deleteHandedOffNamespace(ns, opts);
     if (r) out.push(r);
   }

@@ -11,7 +11,7 @@ import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { DEFAULT_SERVICE_CIDR, startApiserver } from "./apiserver.js";
 import type { Binaries } from "./binaries.js";
 import { startControllerManager } from "./controller-manager.js";
-import { ensureNodes, nodesReady, startKwok } from "./kwok.js";
+import { ensureNodes, kwokHealthy, nodesReady, startKwok } from "./kwok.js";
 import { startScheduler } from "./scheduler.js";
 import { crdFilesForRole, installCrds, type Role } from "./crds.js";
 import { LocalplaneError, ProcessStartError, UsageError } from "./errors.js";
@@ -244,7 +244,7 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
     if (nodes > 0) {
       const names = await ensureNodes(kc, opts.name, nodes);
       const kwokProc = procs.find((m) => m.record.name === "kwok")!;
-      await waitHealthy({ proc: kwokProc, what: `kwok (${nodes} nodes Ready)`, timeoutMs: left(), intervalMs: 200, check: () => nodesReady(kc, names) });
+      await waitHealthy({ proc: kwokProc, what: `kwok (${nodes} nodes Ready)`, timeoutMs: left(), intervalMs: 200, check: async () => (await kwokHealthy(kwokPort)) && (await nodesReady(kc, names)) });
     } else {
       await ensureNodes(kc, opts.name, 0).catch(() => undefined);
     }

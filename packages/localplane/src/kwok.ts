@@ -5,9 +5,10 @@
  * and Ready, Jobs' pods complete and deleted pods go away. No container runs
  * and no image is pulled.
  *
- * Pod stages are our own (kwok's defaults for nodes are kept): a pod becomes
- * Ready at once unless it carries the label {@link NEVER_READY_LABEL}, which
- * keeps it Running but not Ready (a Deployment that never becomes available).
+ * The stages are our own (kwok uses only the stages of its config file once
+ * it has one): a node becomes Ready; a pod becomes Ready at once unless it
+ * carries the label {@link NEVER_READY_LABEL} (any value), which keeps it
+ * Running but not Ready (a Deployment that never becomes available).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -67,7 +68,7 @@ export function kwokConfig(): string {
   next:
     statusTemplate: |
       {{ $now := Now }}
-      {{ $ready := not (index (or .metadata.labels dict) "${NEVER_READY_LABEL}") }}
+      {{ $ready := not (hasKey (or .metadata.labels dict) "${NEVER_READY_LABEL}") }}
       conditions:
       - {lastTransitionTime: {{ $now | Quote }}, status: "True", type: PodScheduled}
       - {lastTransitionTime: {{ $now | Quote }}, status: "True", type: Initialized}
@@ -190,6 +191,16 @@ export async function ensureNodes(kc: KubeConfig, cluster: string, n: number): P
   for (const name of have) if (!want.has(name)) await core.deleteNode({ name });
   for (const name of want) if (!have.includes(name)) await core.createNode({ body: nodeObject(name) });
   return [...want];
+}
+
+/** True when kwok's server answers /healthz (it runs and serves, also on a warm start whose nodes are already Ready). */
+export async function kwokHealthy(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://${LOOPBACK}:${port}/healthz`, { signal: AbortSignal.timeout(2_000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
 }
 
 /** True when every one of `names` is Ready (kwok has taken them over). */
