@@ -424,7 +424,7 @@ function observations(r: RunResult): string[] {
   const lat = ok<LatencyResult>(b.latency);
   const drift = ok<DriftResult>(b.drift);
   if (lat && drift) {
-    out.push(`Drift is reverted faster (p50 ${ms(drift.revertSeconds.p50)}) than a new Work is Applied (p50 ${ms(lat.latencySeconds.p50)}): a revert is one watch event and one SSA, a new Work also needs its finalizer, AppliedWork and status writes and the hub watch round trip.`);
+    out.push(`Drift is reverted faster (p50 ${ms(drift.revertSeconds.p50)}) than a new Work is Applied (p50 ${ms(lat.latencySeconds.p50)}): a revert is one watch event and two applies (the first, without force, is refused for the out-of-band manager's conflict; the second forces, since no other Work holds the field), a new Work also needs its finalizer, AppliedWork (create, inventory before the apply, inventory after) and status writes and the hub watch round trip.`);
   }
   return out;
 }

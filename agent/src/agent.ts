@@ -143,6 +143,9 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   });
   const recorder = new EventRecorder({ client: hub, component: "work-agent", instance: clusterName, logger: alog });
   const manifests = registry.counter({ name: "work_agent_manifests_total", help: "Manifest outcomes per reconcile (created, configured, unchanged, failed) and objects let go of (pruned: deleted; released: left to the other Works that list them).", labelNames: ["action"] });
+  const evictions = registry.counter({ name: "work_agent_evictions_total", help: "Works found gone from the hub without their finalizer (marked), back within the grace period (cancelled), and evicted after it (evicted).", labelNames: ["stage"] });
+  const pending = registry.gauge({ name: "work_agent_evictions_pending", help: "AppliedWorks whose Work is gone from the hub and whose objects wait for the eviction grace period.", labelNames: [] });
+  pending.collect = (): void => pending.set({}, appliedWorks.informer.list().filter((aw) => aw.status?.evictionStartTime !== undefined).length);
   const reconciler = new WorkReconciler({
     events: { event: (w, type, reason, message) => recorder.event({ apiVersion: w.apiVersion, kind: w.kind, metadata: w.metadata }, type, reason, message) },
     onResults: (results, pruned) => {
@@ -154,6 +157,8 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     agentId,
     fieldManager: cfg.fieldManager,
     force: cfg.forceConflicts,
+    evictionGracePeriodMs: cfg.evictionGracePeriodMs,
+    onEviction: (stage) => evictions.inc({ stage }),
     works,
     appliedWorks,
     spoke: spokeObjects,

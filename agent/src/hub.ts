@@ -32,6 +32,15 @@ export class HubWorkCache implements HubWorks {
     return this.written.pick(key, this.informer.get(key));
   }
 
+  async read(namespace: string, name: string): Promise<Work | undefined> {
+    try {
+      return await this.client.get<Work>(WorkResource, name, { namespace });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
   async addFinalizer(work: Work, finalizer: string): Promise<Work> {
     const list = work.metadata.finalizers;
     const ops =

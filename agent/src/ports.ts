@@ -9,6 +9,8 @@ import type { Mapper, Target } from "@work-api/apply";
 export interface HubWorks {
   /** The Work from the informer cache (or the agent's newer write). */
   get(namespace: string, name: string): Work | undefined;
+  /** The Work read from the hub API server (no cache); undefined when it does not exist. */
+  read(namespace: string, name: string): Promise<Work | undefined>;
   /** JSON patch guarded by `test`: fails (409/422) when the finalizers changed meanwhile. */
   addFinalizer(work: Work, finalizer: string): Promise<Work>;
   /** JSON patch guarded by `test`; undefined when the Work is gone. */

@@ -49,6 +49,15 @@ export interface ReconcilerOptions {
   events?: WorkEvents;
   /** Counts manifests by outcome. */
   onResults?: (results: readonly ManifestResult[], pruned: readonly PruneResult[]) => void;
+  /**
+   * How long the objects of a Work gone from the hub without its finalizer stay before they are
+   * deleted (from the AppliedWork's status.evictionStartTime). 0 = never automatically. Default 60 min.
+   */
+  evictionGracePeriodMs?: number;
+  /** Eviction progress, for metrics: marked (found gone), cancelled (came back), evicted (deleted). */
+  onEviction?: (stage: "marked" | "cancelled" | "evicted") => void;
+  /** Clock, for tests. Default Date.now. */
+  now?: () => number;
 }
 
 /** Where the reconciler reports noteworthy changes; the agent writes them as Events on the Work. */
@@ -117,6 +126,13 @@ export class WorkReconciler {
     let current = work;
     if (!(current.metadata.finalizers ?? []).includes(WORK_FINALIZER)) current = await this.o.works.addFinalizer(current, WORK_FINALIZER);
     let aw = await this.ensureAppliedWork(awName, current);
+    if (aw.status?.evictionStartTime !== undefined) {
+      // The Work came back within the grace period: nothing is deleted, the mark goes.
+      const { evictionStartTime: _gone, ...status } = aw.status;
+      aw = await this.o.appliedWorks.updateStatus({ ...aw, status });
+      this.o.log.info({ work: `${this.o.hubNamespace}/${key}`, appliedWork: awName }, "work is back on the hub; eviction cancelled");
+      this.o.onEviction?.("cancelled");
+    }
     const manifests = current.spec?.workload?.manifests ?? [];
     const fieldManager = this.fieldManager(key);
 
@@ -251,11 +267,35 @@ export class WorkReconciler {
     return {};
   }
 
-  /** The Work is gone without our finalizer having run (e.g. it was force-removed): clean up after it. */
+  /**
+   * The Work is gone from the hub without our finalizer having run (a hub restored from a backup, a
+   * re-created namespace, a stripped finalizer): confirmed by a read of the hub, marked in the
+   * AppliedWork (status.evictionStartTime, so the period survives restarts), and its objects deleted
+   * only once the eviction grace period has passed. An eviction already under way (the AppliedWork
+   * is letting go) continues.
+   */
   private async cleanupOrphan(key: string, awName: string): Promise<ReconcileResult> {
     const aw = await this.o.appliedWorks.get(awName);
     if (!aw) return {};
-    this.o.log.info({ work: `${this.o.hubNamespace}/${key}`, appliedWork: awName }, "work is gone from the hub; deleting what it applied");
-    return (await this.deleteAll(aw, `${this.o.hubNamespace}/${key}`, key)) ? {} : { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
+    const work = `${this.o.hubNamespace}/${key}`;
+    if (aw.metadata.annotations?.[LETTING_GO_ANNOTATION] === undefined) {
+      // The cache may lag the hub (a relist in flight): only the API server can say the Work is gone.
+      if (await this.o.works.read(this.o.hubNamespace, key)) return { requeueAfter: 1000 };
+      const grace = this.o.evictionGracePeriodMs ?? 3_600_000;
+      const now = (this.o.now ?? Date.now)();
+      let start = aw.status?.evictionStartTime;
+      if (start === undefined) {
+        start = new Date(now).toISOString();
+        await this.o.appliedWorks.updateStatus({ ...aw, status: { ...aw.status, evictionStartTime: start } });
+        this.o.log.warn({ work, appliedWork: awName, evictionGracePeriodMs: grace }, "work is gone from the hub without its finalizer; eviction pending");
+        this.o.onEviction?.("marked");
+      }
+      if (grace <= 0) return {};
+      const left = Date.parse(start) + grace - now;
+      if (left > 0) return { requeueAfter: Math.min(left, 5 * 60_000) };
+      this.o.log.warn({ work, appliedWork: awName, evictionStartTime: start }, "eviction grace period over; deleting what the work applied");
+      this.o.onEviction?.("evicted");
+    }
+    return (await this.deleteAll(aw, work, key)) ? {} : { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
   }
 }

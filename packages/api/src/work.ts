@@ -78,6 +78,8 @@ export interface AppliedWorkSpec {
 
 export interface AppliedWorkStatus {
   appliedResources?: AppliedResourceMeta[];
+  /** When the agent first found the Work gone from the hub without its finalizer (RFC 3339). */
+  evictionStartTime?: string;
 }
 
 export interface AppliedWork {
