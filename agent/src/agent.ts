@@ -8,7 +8,8 @@ import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { CLUSTER_ID_PROPERTY, ClusterPropertyResource, type AppliedWork, type ClusterProperty, type KubeObject, type Work } from "@work-api/api";
 import { LastApplied, appliedWorkOwners, type ResourceMapping } from "@work-api/apply";
-import { Controller, EventRecorder, KubeClient, OpsServer, Registry, RestMapper, UsageError, ensureError, isNotFound, type Logger } from "@work-api/runtime";
+import { existsSync, readFileSync } from "node:fs";
+import { Controller, EventRecorder, KubeClient, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNotFound, type Logger } from "@work-api/runtime";
 import { AppliedWorkCache } from "./applied-works.js";
 import type { AgentConfig } from "./config.js";
 import { HubCredentials, parseSecretRef } from "./credentials.js";
@@ -196,18 +197,25 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
 
   const heartbeat = new Heartbeat({ hub: hubLease, spoke, namespace: hubNamespace, holder: `${hostname()}/${process.pid}`, leaseDurationMs: cfg.leaseDurationMs, log: alog });
   let started = false;
-  const ready = (): boolean => started && works.informer.hasSynced() && appliedWorks.informer.hasSynced();
+  // A standby replica (leader election) is ready once its caches synced: it serves, it just does not act.
+  let standby = false;
+  const ready = (): boolean => (started || standby) && works.informer.hasSynced() && appliedWorks.informer.hasSynced();
   const health = await startOps(cfg.healthAddr, registry, alog, "health", ready);
   const metrics = cfg.metricsAddr === cfg.healthAddr ? undefined : await startOps(cfg.metricsAddr, registry, alog, "metrics");
 
   works.informer.start();
   appliedWorks.informer.start();
-  heartbeat.start();
   creds.start(hub, spoke);
-  alog.info({ hubUrl, agentId, concurrency: cfg.concurrency, fieldManager: cfg.fieldManager, force: cfg.forceConflicts }, "work agent starting");
+  alog.info({ hubUrl, agentId, concurrency: cfg.concurrency, fieldManager: cfg.fieldManager, force: cfg.forceConflicts, leaderElect: cfg.leaderElect, evictionGracePeriodMs: cfg.evictionGracePeriodMs }, "work agent starting");
+  const leader = registry.gauge({ name: "work_agent_leader", help: "1 while this replica reconciles (holds the leader Lease, or runs without leader election).", labelNames: [] });
+  leader.set({}, 0);
 
+  const electionAc = new AbortController();
+  let electionLoop: Promise<void> = Promise.resolve();
   const stopAll = async (): Promise<void> => {
     alog.info("work agent stopping");
+    electionAc.abort(new Error("agent stopping"));
+    await electionLoop.catch(() => undefined);
     await controller.stop();
     await heartbeat.stop();
     await creds.stop();
@@ -219,22 +227,72 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     spoke.close();
     alog.info("work agent stopped");
   };
-  try {
-    await controller.start(signal);
-  } catch (err) {
-    await stopAll();
-    if (signal.aborted) return { clusterName, hubNamespace, done: Promise.resolve() };
-    throw err;
-  }
-  started = true;
-  alog.info("work agent running");
-  const done = new Promise<void>((resolve) => {
-    const finish = (): void => void stopAll().then(resolve, (err: unknown) => {
-      alog.error({ err: ensureError(err) }, "error while stopping");
-      resolve();
+  /** Starts the workers and the heartbeat: at once, or when this replica becomes leader. */
+  const act = async (sig: AbortSignal): Promise<void> => {
+    await controller.start(sig);
+    heartbeat.start();
+    started = true;
+    leader.set({}, 1);
+    alog.info("work agent running");
+  };
+  let lost: ((err: Error) => void) | undefined;
+  const lostLease = new Promise<never>((_, reject) => (lost = reject));
+  lostLease.catch(() => undefined);
+  if (cfg.leaderElect) {
+    const elector = new LeaderElector({
+      client: spoke,
+      namespace: cfg.leaderElectionNamespace ?? podNamespace() ?? "default",
+      name: cfg.leaderElectionId ?? `work-agent-${agentId}`,
+      identity: `${hostname()}_${process.pid}`,
+      leaseDurationMs: cfg.leaderElectionLeaseDurationMs,
+      renewDeadlineMs: Math.round(cfg.leaderElectionLeaseDurationMs * (2 / 3)),
+      retryPeriodMs: Math.max(500, Math.round(cfg.leaderElectionLeaseDurationMs / 7.5)),
+      logger: alog,
+      onStartedLeading: (sig) => {
+        act(sig).catch((err: unknown) => lost?.(ensureError(err)));
+      },
+      onStoppedLeading: () => {
+        leader.set({}, 0);
+        if (!electionAc.signal.aborted && !signal.aborted) lost?.(new Error("lost the leader Lease; exiting so a new term starts clean"));
+      },
+      onNewLeader: (id) => alog.info({ leader: id }, "observed leader"),
     });
+    electionLoop = elector.run(electionAc.signal);
+    electionLoop.catch((err: unknown) => lost?.(ensureError(err)));
+    standby = true;
+    alog.info({ leaseNamespace: cfg.leaderElectionNamespace ?? podNamespace() ?? "default" }, "work agent standing by for the leader Lease");
+  } else {
+    try {
+      await act(signal);
+    } catch (err) {
+      await stopAll();
+      if (signal.aborted) return { clusterName, hubNamespace, done: Promise.resolve() };
+      throw err;
+    }
+  }
+  const done = new Promise<void>((resolve, reject) => {
+    let finishing = false;
+    const finish = (err?: Error): void => {
+      if (finishing) return;
+      finishing = true;
+      void stopAll().then(
+        () => (err ? reject(err) : resolve()),
+        (e: unknown) => {
+          alog.error({ err: ensureError(e) }, "error while stopping");
+          if (err) reject(err);
+          else resolve();
+        },
+      );
+    };
+    lostLease.catch((err: unknown) => finish(ensureError(err)));
     if (signal.aborted) finish();
-    else signal.addEventListener("abort", finish, { once: true });
+    else signal.addEventListener("abort", () => finish(), { once: true });
   });
   return { clusterName, hubNamespace, done };
+}
+
+/** The namespace of the pod the agent runs in, when it runs in a cluster. */
+function podNamespace(): string | undefined {
+  const f = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+  return existsSync(f) ? readFileSync(f, "utf8").trim() || undefined : undefined;
 }

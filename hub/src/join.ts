@@ -60,9 +60,9 @@ export function joinManifests(o: JoinOptions): KubeObject[] {
       kind: "Deployment",
       metadata: meta("work-agent"),
       spec: {
-        replicas: 1,
-        // One agent at a time holds the heartbeat and writes Work status.
-        strategy: { type: "Recreate" },
+        // Two replicas for availability: leader election on the spoke lets one act at a time
+        // (it heartbeats and writes Work status); the standby takes over within the lease duration.
+        replicas: 2,
         selector: { matchLabels: { "app.kubernetes.io/name": "work-agent" } },
         template: {
           metadata: { labels },
@@ -79,6 +79,7 @@ export function joinManifests(o: JoinOptions): KubeObject[] {
                   `--hub-namespace=${clusterNamespace(o.clusterName)}`,
                   // The agent writes rotated hub credentials back into this Secret, so a restart starts with a valid token.
                   `--hub-kubeconfig-secret=${ns}/${AGENT_KUBECONFIG_SECRET}`,
+                  "--leader-elect=true",
                   "--health-addr=:8081",
                   "--metrics-addr=:8080",
                   ...(o.extraArgs ?? []),
