@@ -3,7 +3,7 @@
  * controller, the heartbeat and the ops servers. `runAgent` returns when the
  * signal aborts and everything it started has stopped.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { CLUSTER_ID_PROPERTY, ClusterPropertyResource, type AppliedWork, type ClusterProperty, type KubeObject, type Work } from "@work-api/api";
@@ -101,7 +101,9 @@ export interface RunningAgent {
 export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSignal): Promise<RunningAgent> {
   const hubUrl = loadKubeConfig(cfg.hubKubeconfig).getCurrentCluster()!.server;
   const spokeSecret = parseSecretRefOrUsage(cfg.hubKubeconfigSecret);
-  const creds = new HubCredentials({ kubeconfigPath: cfg.hubKubeconfig, hubNamespace: "", spokeSecret, intervalMs: cfg.credentialsRefreshMs, log });
+  // Only the acting replica persists rotated credentials (a standby keeps them in memory).
+  const acting = { now: !cfg.leaderElect };
+  const creds = new HubCredentials({ kubeconfigPath: cfg.hubKubeconfig, hubNamespace: "", spokeSecret, intervalMs: cfg.credentialsRefreshMs, mayPersist: () => acting.now, log });
   const hub = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log });
   const spoke = KubeClient.fromKubeConfig(loadKubeConfig(cfg.spokeKubeconfig), { userAgent: USER_AGENT, logger: log });
 
@@ -214,10 +216,12 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   let electionLoop: Promise<void> = Promise.resolve();
   const stopAll = async (): Promise<void> => {
     alog.info("work agent stopping");
-    electionAc.abort(new Error("agent stopping"));
-    await electionLoop.catch(() => undefined);
+    // Stop acting first, and give the leader Lease up only then, so a standby never acts alongside.
+    acting.now = false;
     await controller.stop();
     await heartbeat.stop();
+    electionAc.abort(new Error("agent stopping"));
+    await electionLoop.catch(() => undefined);
     await creds.stop();
     await recorder.flush();
     await Promise.all([works.informer.stop(), appliedWorks.informer.stop(), spokeObjects.stop()]);
@@ -231,6 +235,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   const act = async (sig: AbortSignal): Promise<void> => {
     await controller.start(sig);
     heartbeat.start();
+    acting.now = true;
     started = true;
     leader.set({}, 1);
     alog.info("work agent running");
@@ -243,7 +248,8 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
       client: spoke,
       namespace: cfg.leaderElectionNamespace ?? podNamespace() ?? "default",
       name: cfg.leaderElectionId ?? `work-agent-${agentId}`,
-      identity: `${hostname()}_${process.pid}`,
+      // A random part, so a restarted container (same hostname and pid 1) starts a new term instead of renewing the old one.
+      identity: `${hostname()}_${process.pid}_${randomUUID().slice(0, 8)}`,
       leaseDurationMs: cfg.leaderElectionLeaseDurationMs,
       renewDeadlineMs: Math.round(cfg.leaderElectionLeaseDurationMs * (2 / 3)),
       retryPeriodMs: Math.max(500, Math.round(cfg.leaderElectionLeaseDurationMs / 7.5)),
@@ -253,7 +259,8 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
       },
       onStoppedLeading: () => {
         leader.set({}, 0);
-        if (!electionAc.signal.aborted && !signal.aborted) lost?.(new Error("lost the leader Lease; exiting so a new term starts clean"));
+        acting.now = false;
+        if (!electionAc.signal.aborted && !signal.aborted) lost?.(new LeaseLostError());
       },
       onNewLeader: (id) => alog.info({ leader: id }, "observed leader"),
     });
@@ -284,11 +291,27 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
         },
       );
     };
-    lostLease.catch((err: unknown) => finish(ensureError(err)));
+    lostLease.catch((err: unknown) => {
+      // Lost the Lease: another replica may act already. Say so at once (the CLI exits 1 without waiting for a graceful stop).
+      if (err instanceof LeaseLostError) {
+        void stopAll().catch(() => undefined);
+        reject(err);
+        return;
+      }
+      finish(ensureError(err));
+    });
     if (signal.aborted) finish();
     else signal.addEventListener("abort", () => finish(), { once: true });
   });
   return { clusterName, hubNamespace, done };
+}
+
+/** This replica lost the leader Lease: another one may act already, so it must stop at once. */
+export class LeaseLostError extends Error {
+  override readonly name = "LeaseLostError";
+  constructor() {
+    super("lost the leader Lease; exiting so a new term starts clean");
+  }
 }
 
 /** The namespace of the pod the agent runs in, when it runs in a cluster. */

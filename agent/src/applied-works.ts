@@ -89,6 +89,11 @@ export class AppliedWorkCache implements SpokeAppliedWorks {
     return this.remember(await this.client.patch<AppliedWork>(AppliedWorkResource, aw.metadata.name!, body, { type: "merge" }));
   }
 
+  async clearLettingGo(aw: AppliedWork): Promise<AppliedWork> {
+    const body = { metadata: { uid: aw.metadata.uid, annotations: { [LETTING_GO_ANNOTATION]: null } } };
+    return this.remember(await this.client.patch<AppliedWork>(AppliedWorkResource, aw.metadata.name!, body, { type: "merge" }));
+  }
+
   async delete(name: string, uid: string | undefined): Promise<void> {
     this.written.forget(name);
     try {

@@ -23,7 +23,13 @@ async function main(): Promise<number> {
     process.stderr.write(`work-agent: unexpected argument ${JSON.stringify(parsed.positionals[0])}\n`);
     return 2;
   }
-  const cfg = toConfig(parsed.values);
+  let cfg: ReturnType<typeof toConfig>;
+  try {
+    cfg = toConfig(parsed.values);
+  } catch (err) {
+    process.stderr.write(`work-agent: ${ensureError(err).message}\n`);
+    return 2;
+  }
   const log = createLogger({ level: cfg.logLevel as LogLevel, name: "work-agent", pretty: cfg.logFormat === "text" });
   const ac = new AbortController();
   let signals = 0;
@@ -50,6 +56,8 @@ async function main(): Promise<number> {
       return 2;
     }
     log.error({ err: e }, "work agent failed");
+    // Another replica may act already: exit now rather than wait for in-flight work.
+    if (e.name === "LeaseLostError") process.exit(1);
     return 1;
   }
 }

@@ -2,7 +2,7 @@
  * work-agent configuration: every flag, its environment variable and its
  * default, in one table that also renders `work-agent --help`.
  */
-import type { FlagSpec, FlagValues } from "@work-api/runtime";
+import { UsageError, type FlagSpec, type FlagValues } from "@work-api/runtime";
 
 export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: "hub-kubeconfig", type: "string", env: "WORK_AGENT_HUB_KUBECONFIG", required: true, description: "Kubeconfig of the agent's identity on the hub (read Works in its namespace, write their status and finalizers)." },
@@ -59,6 +59,11 @@ export interface AgentConfig {
   logFormat: string;
 }
 
+function leaseDuration(ms: number): number {
+  if (!(ms >= 2_000)) throw new UsageError(`--leader-election-lease-duration: at least 2s (got ${ms} ms)`);
+  return ms;
+}
+
 export function toConfig(v: FlagValues): AgentConfig {
   const s = (k: string): string | undefined => (v[k] === undefined ? undefined : String(v[k]));
   return {
@@ -74,7 +79,7 @@ export function toConfig(v: FlagValues): AgentConfig {
     leaderElect: v["leader-elect"] === true,
     leaderElectionNamespace: s("leader-election-namespace"),
     leaderElectionId: s("leader-election-id"),
-    leaderElectionLeaseDurationMs: Number(v["leader-election-lease-duration"] ?? 15_000),
+    leaderElectionLeaseDurationMs: leaseDuration(Number(v["leader-election-lease-duration"] ?? 15_000)),
     concurrency: Math.max(1, Number(v.concurrency ?? 8)),
     resyncPeriodMs: Number(v["resync-period"] ?? 600_000),
     healthAddr: s("health-addr") ?? ":8081",

@@ -27,6 +27,8 @@ export interface HubCredentialsOptions {
   spokeSecret?: { namespace: string; name: string } | undefined;
   /** How often the hub Secret is read. Default 5 min. */
   intervalMs?: number;
+  /** Whether this replica may write the rotated kubeconfig (file and spoke Secret); a leader-election standby only keeps it in memory. Default always. */
+  mayPersist?: () => boolean;
   log: Logger;
 }
 
@@ -100,8 +102,10 @@ export class HubCredentials {
     this.kc = next;
     this.rotations++;
     this.o.log.info({ secret: `${this.o.hubNamespace}/${AGENT_KUBECONFIG_SECRET}` }, "hub credentials rotated");
-    this.persistFile(text);
-    await this.persistSpokeSecret(b64);
+    if (this.o.mayPersist?.() ?? true) {
+      this.persistFile(text);
+      await this.persistSpokeSecret(b64);
+    }
     return true;
   }
 

@@ -32,11 +32,13 @@ export class HubWorkCache implements HubWorks {
     return this.written.pick(key, this.informer.get(key));
   }
 
+  /** Undefined only for a 404 that names this Work (not one for an unserved API or from a proxy). */
   async read(namespace: string, name: string): Promise<Work | undefined> {
     try {
       return await this.client.get<Work>(WorkResource, name, { namespace });
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      const details = (err as { status?: { details?: { name?: string; kind?: string } } }).status?.details;
+      if (isNotFound(err) && details?.name === name && details.kind === WorkResource.resource) return undefined;
       throw err;
     }
   }

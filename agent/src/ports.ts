@@ -30,6 +30,8 @@ export interface SpokeAppliedWorks {
   updateStatus(aw: AppliedWork): Promise<AppliedWork>;
   /** Marks the AppliedWork as letting go of everything (its Work is being deleted): other Works no longer count its inventory as wanting an object. */
   markLettingGo(aw: AppliedWork): Promise<AppliedWork>;
+  /** Removes that mark (the Work came back). */
+  clearLettingGo(aw: AppliedWork): Promise<AppliedWork>;
   /** Deletes with a UID precondition; resolves when gone or absent. */
   delete(name: string, uid: string | undefined): Promise<void>;
 }

@@ -126,9 +126,11 @@ export class WorkReconciler {
     let current = work;
     if (!(current.metadata.finalizers ?? []).includes(WORK_FINALIZER)) current = await this.o.works.addFinalizer(current, WORK_FINALIZER);
     let aw = await this.ensureAppliedWork(awName, current);
-    if (aw.status?.evictionStartTime !== undefined) {
-      // The Work came back within the grace period: nothing is deleted, the mark goes.
-      const { evictionStartTime: _gone, ...status } = aw.status;
+    if (aw.status?.evictionStartTime !== undefined || aw.metadata.annotations?.[LETTING_GO_ANNOTATION] !== undefined) {
+      // The Work came back (within the grace period, or while an eviction was under way): the marks go,
+      // and this reconcile applies whatever is missing.
+      if (aw.metadata.annotations?.[LETTING_GO_ANNOTATION] !== undefined) aw = await this.o.appliedWorks.clearLettingGo(aw);
+      const { evictionStartTime: _gone, ...status } = aw.status ?? {};
       aw = await this.o.appliedWorks.updateStatus({ ...aw, status });
       this.o.log.info({ work: `${this.o.hubNamespace}/${key}`, appliedWork: awName }, "work is back on the hub; eviction cancelled");
       this.o.onEviction?.("cancelled");
@@ -284,7 +286,8 @@ export class WorkReconciler {
       const grace = this.o.evictionGracePeriodMs ?? 3_600_000;
       const now = (this.o.now ?? Date.now)();
       let start = aw.status?.evictionStartTime;
-      if (start === undefined) {
+      // A missing or unreadable mark (hand-edited) starts the full period again.
+      if (start === undefined || !Number.isFinite(Date.parse(start))) {
         start = new Date(now).toISOString();
         await this.o.appliedWorks.updateStatus({ ...aw, status: { ...aw.status, evictionStartTime: start } });
         this.o.log.warn({ work, appliedWork: awName, evictionGracePeriodMs: grace }, "work is gone from the hub without its finalizer; eviction pending");

@@ -233,6 +233,14 @@ describe("WorkPlacement", () => {
     await waitFor(async () => (await status(name))?.failedClusters === 0);
     await admin.delete(PlacementDecisionResource, `${key}-0`, { namespace: inv });
     await waitFor(async () => (await worksOf(name)).join() === b, { message: "Work removed with the decision" });
+
+    // No decision left at all is not an empty decision: the Work stays and the placement says why.
+    await admin.delete(PlacementDecisionResource, `${key}-1`, { namespace: inv });
+    await waitFor(async () => findCondition((await status(name))?.conditions, "ClustersSelected")?.reason === "PlacementDecisionNotFound", { message: "condition names the missing decision" });
+    expect(await worksOf(name)).toEqual([b]);
+    // A decision that explicitly leaves every cluster out removes it.
+    await admin.create(PlacementDecisionResource, slice(2, []));
+    await waitFor(async () => (await worksOf(name)).length === 0, { message: "Work removed by an explicit empty decision" });
   });
 
   it("rolls out to at most maxConcurrency clusters at a time, gated on real availability, for the first rollout and a template change", async () => {

@@ -61,8 +61,10 @@ export function joinManifests(o: JoinOptions): KubeObject[] {
       metadata: meta("work-agent"),
       spec: {
         // Two replicas for availability: leader election on the spoke lets one act at a time
-        // (it heartbeats and writes Work status); the standby takes over within the lease duration.
+        // (it heartbeats and writes Work status); the standby takes over after the lease expires.
         replicas: 2,
+        // Recreate, so an upgrade from a single agent without leader election never runs beside the new ones.
+        strategy: { type: "Recreate" },
         selector: { matchLabels: { "app.kubernetes.io/name": "work-agent" } },
         template: {
           metadata: { labels },

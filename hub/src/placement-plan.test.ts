@@ -78,6 +78,16 @@ describe("planPlacement", () => {
     expect(findCondition(plan.status.conditions, "Progressing")).toMatchObject({ status: "True", reason: "RollingOut" });
   });
 
+  it("keeps its Works when the PlacementDecision it follows is missing: a missing decision is not an empty one", () => {
+    const p = placement({ clusterSelector: undefined, placementDecisionRef: { name: "gone" } });
+    const missing: Selection = { clusters: [], problems: [], error: { reason: "PlacementDecisionNotFound", message: "no PlacementDecision fleet/gone" } };
+    const plan = planPlacement({ placement: p, selection: missing, works: [live(p, "a", done), live(p, "b", done)], namespaceReady: ready, now: T });
+    expect(plan.delete).toEqual([]);
+    expect(findCondition(plan.status.conditions, "ClustersSelected")).toMatchObject({ status: "False", reason: "PlacementDecisionNotFound" });
+    // A decision that exists and leaves "b" out deletes b's Work.
+    expect(planPlacement({ placement: p, selection: sel("a"), works: [live(p, "a", done), live(p, "b", done)], namespaceReady: ready, now: T }).delete.map((w) => w.metadata.namespace)).toEqual(["b"]);
+  });
+
   it("deletes its Works in clusters it no longer selects, and leaves others' Works alone", () => {
     const p = placement();
     const other = { ...live(p, "b"), metadata: { ...live(p, "b").metadata, labels: {} } };

@@ -150,7 +150,9 @@ export function planPlacement(i: PlanInput): Plan {
   for (const w of i.works) {
     const cluster = w.metadata.name === p.metadata.name ? clusterOfNamespace.get(w.metadata.namespace ?? "") : undefined;
     if (cluster !== undefined) byCluster.set(cluster, w);
-    else if (ownedBy(w, p) && !w.metadata.deletionTimestamp) del.push(w);
+    // A selection that failed (no PlacementDecision to follow, say one briefly missing) is not an empty
+    // decision: the Works stay until a decision explicitly leaves their cluster out.
+    else if (ownedBy(w, p) && !w.metadata.deletionTimestamp && !i.selection.error) del.push(w);
   }
 
   const failures: ClusterFailure[] = i.selection.problems.map((x) => ({ ...x }));
