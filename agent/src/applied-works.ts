@@ -7,6 +7,7 @@
  */
 import { AppliedWorkResource, type AppliedWork } from "@work-api/api";
 import { Informer, isNotFound, type KubeClient, type Logger } from "@work-api/runtime";
+import { LETTING_GO_ANNOTATION } from "./labels.js";
 import type { SpokeAppliedWorks } from "./ports.js";
 import { WriteMemory } from "./write-memory.js";
 
@@ -14,9 +15,6 @@ import { WriteMemory } from "./write-memory.js";
 export function inventoryKey(r: { group?: string | undefined; kind?: string | undefined; namespace?: string | undefined; name?: string | undefined }): string {
   return `${r.group ?? ""}/${r.kind ?? ""}/${r.namespace ?? ""}/${r.name ?? ""}`;
 }
-
-/** On an AppliedWork whose Work is being deleted or evicted: its inventory no longer counts as wanting an object. */
-export const LETTING_GO_ANNOTATION = "work.multicluster.x-k8s.io/letting-go";
 
 const BY_UID = "uid";
 const BY_OBJECT = "object";

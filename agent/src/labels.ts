@@ -5,6 +5,14 @@ export const AGENT_LABEL = "work.multicluster.x-k8s.io/agent";
 /** Which Work (its short id) an AppliedWork belongs to. */
 export const WORK_ID_LABEL = "work.multicluster.x-k8s.io/work-id";
 
+/** On an AppliedWork whose Work is being deleted or evicted: its inventory no longer counts as wanting an object. */
+export const LETTING_GO_ANNOTATION = "work.multicluster.x-k8s.io/letting-go";
+
+/** True when the AppliedWork carries {@link LETTING_GO_ANNOTATION}. */
+export function isLettingGo(aw: { metadata: { annotations?: Record<string, string> } }): boolean {
+  return aw.metadata.annotations?.[LETTING_GO_ANNOTATION] !== undefined;
+}
+
 /**
  * The label key on every object an agent applies: one key per agent, with a
  * constant value, so several Works (of this agent or of others) listing one

@@ -25,11 +25,10 @@ import {
   type PruneResult,
 } from "@work-api/apply";
 import type { Logger } from "@work-api/runtime";
-import { LETTING_GO_ANNOTATION } from "./applied-works.js";
 import { metaFromRef, planInventory, refFromIdentity, refFromMeta, sameInventory, withIntended } from "./inventory.js";
 import type { HubWorks, SpokeAppliedWorks, SpokeObjects } from "./ports.js";
 import { nextWorkStatus, statusPatch } from "./status.js";
-import { AGENT_LABEL, WORK_ID_LABEL, agentObjectLabel } from "./labels.js";
+import { AGENT_LABEL, WORK_ID_LABEL, agentObjectLabel, isLettingGo } from "./labels.js";
 
 export interface ReconcilerOptions {
   hubUrl: string;
@@ -126,10 +125,10 @@ export class WorkReconciler {
     let current = work;
     if (!(current.metadata.finalizers ?? []).includes(WORK_FINALIZER)) current = await this.o.works.addFinalizer(current, WORK_FINALIZER);
     let aw = await this.ensureAppliedWork(awName, current);
-    if (aw.status?.evictionStartTime !== undefined || aw.metadata.annotations?.[LETTING_GO_ANNOTATION] !== undefined) {
+    if (aw.status?.evictionStartTime !== undefined || isLettingGo(aw)) {
       // The Work came back (within the grace period, or while an eviction was under way): the marks go,
       // and this reconcile applies whatever is missing.
-      if (aw.metadata.annotations?.[LETTING_GO_ANNOTATION] !== undefined) aw = await this.o.appliedWorks.clearLettingGo(aw);
+      if (isLettingGo(aw)) aw = await this.o.appliedWorks.clearLettingGo(aw);
       const { evictionStartTime: _gone, ...status } = aw.status ?? {};
       aw = await this.o.appliedWorks.updateStatus({ ...aw, status });
       this.o.log.info({ work: `${this.o.hubNamespace}/${key}`, appliedWork: awName }, "work is back on the hub; eviction cancelled");
@@ -217,7 +216,7 @@ export class WorkReconciler {
         (aw) =>
           aw.metadata.name !== self &&
           // A Work letting go of everything (being deleted) wants nothing any more: whoever lets go last deletes.
-          aw.metadata.annotations?.[LETTING_GO_ANNOTATION] === undefined &&
+          !isLettingGo(aw) &&
           (aw.status?.appliedResources ?? []).some(
             (r) =>
               ((r.group ?? "") === ref.group && r.kind === ref.kind && (r.namespace ?? "") === (ref.namespace ?? "") && r.name === ref.name) ||
@@ -242,7 +241,7 @@ export class WorkReconciler {
 
   /** Lets go of every object in the AppliedWork; true when all are gone or released and the AppliedWork is deleted. */
   private async deleteAll(current: AppliedWork, work: string, name: string): Promise<boolean> {
-    const aw = current.metadata.annotations?.[LETTING_GO_ANNOTATION] !== undefined ? current : await this.o.appliedWorks.markLettingGo(current);
+    const aw = isLettingGo(current) ? current : await this.o.appliedWorks.markLettingGo(current);
     const res = await this.letGo((aw.status?.appliedResources ?? []).map(refFromMeta), aw, this.fieldManager(name));
     const failures = res.filter((r) => r.action === "failed");
     if (failures.length > 0) throw new PruneFailedError(work, failures);
@@ -280,7 +279,7 @@ export class WorkReconciler {
     const aw = await this.o.appliedWorks.get(awName);
     if (!aw) return {};
     const work = `${this.o.hubNamespace}/${key}`;
-    if (aw.metadata.annotations?.[LETTING_GO_ANNOTATION] === undefined) {
+    if (!isLettingGo(aw)) {
       // The cache may lag the hub (a relist in flight): only the API server can say the Work is gone.
       if (await this.o.works.read(this.o.hubNamespace, key)) return { requeueAfter: 1000 };
       const grace = this.o.evictionGracePeriodMs ?? 3_600_000;

@@ -177,9 +177,9 @@ async function decide(ref: AppliedRef, label: string, m: ResourceMapping, ns: st
   const wanted = others.length > 0 || (await opts.inUse?.(ref)) === true;
   if (!wanted && (mine || handedOff)) return remove(ref, label, m, ns, live, opts);
   const handOff = others.length === 0 && wanted;
-  const res = await opts.target.apply(m, releaseBody(m, live, handOff), { fieldManager: opts.fieldManager, force: false });
-  // Whoever releases last deletes: the other owners let go meanwhile and nobody else wants it.
-  if (mine && others.length > 0 && appliedWorkOwners(res.object).length === 0 && (await opts.inUse?.(ref)) !== true) return remove(ref, label, m, ns, res.object, opts);
+  // Pinned to the resourceVersion just read: if another owner let go meanwhile this 409s and the
+  // object is decided again, so whoever lets go last sees no other owner and deletes.
+  await opts.target.apply(m, releaseBody(m, live, handOff), { fieldManager: opts.fieldManager, force: false });
   const why = !mine ? "not this Work's to delete" : others.length > 0 ? `still owned by ${others.length} other Work(s)` : "another Work still wants it";
   return { ref, action: "released", message: `${label}: released (${why})` };
 }

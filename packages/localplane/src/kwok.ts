@@ -21,6 +21,16 @@ export const KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node";
 /** A pod with this label (any value) runs but never becomes Ready. */
 export const NEVER_READY_LABEL = "localplane.work-api/never-ready";
 
+/** Selector start: a pod not being deleted, in `phase` (more match expressions may follow). */
+const livePodIn = (phase: string): string => `  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.phase'
+      operator: 'In'
+      values: ['${phase}']
+`;
+
 const ref = (kind: string): string => `  resourceRef:\n    apiGroup: v1\n    kind: ${kind}\n`;
 
 /** kwok configuration: node and pod stages (kwok uses only the stages given once a config file has any). */
@@ -56,14 +66,7 @@ export function kwokConfig(): string {
   );
   const ready = stage(
     "localplane-pod-ready",
-    `  selector:
-    matchExpressions:
-    - key: '.metadata.deletionTimestamp'
-      operator: 'DoesNotExist'
-    - key: '.status.phase'
-      operator: 'In'
-      values: ['Pending']
-    - key: '.spec.nodeName'
+    `${livePodIn("Pending")}    - key: '.spec.nodeName'
       operator: 'Exists'
   next:
     statusTemplate: |
@@ -94,14 +97,7 @@ export function kwokConfig(): string {
   );
   const complete = stage(
     "localplane-pod-complete",
-    `  selector:
-    matchExpressions:
-    - key: '.metadata.deletionTimestamp'
-      operator: 'DoesNotExist'
-    - key: '.status.phase'
-      operator: 'In'
-      values: ['Running']
-    - key: '.metadata.ownerReferences.[].kind'
+    `${livePodIn("Running")}    - key: '.metadata.ownerReferences.[].kind'
       operator: 'In'
       values: ['Job']
   delay:
