@@ -15,6 +15,7 @@ import type { AgentConfig } from "./config.js";
 import { HubCredentials, parseSecretRef } from "./credentials.js";
 import { Heartbeat } from "./heartbeat.js";
 import { HubWorkCache } from "./hub.js";
+import { ReachabilityMonitor } from "./reachability.js";
 import { AGENT_LABEL, agentObjectLabel } from "./labels.js";
 import { WorkReconciler } from "./reconciler.js";
 import { SpokeCache } from "./spoke.js";
@@ -104,8 +105,10 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   // Only the acting replica persists rotated credentials (a standby keeps them in memory).
   const acting = { now: !cfg.leaderElect };
   const creds = new HubCredentials({ kubeconfigPath: cfg.hubKubeconfig, hubNamespace: "", spokeSecret, intervalMs: cfg.credentialsRefreshMs, mayPersist: () => acting.now, log });
-  const hub = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log });
-  const spoke = KubeClient.fromKubeConfig(loadKubeConfig(cfg.spokeKubeconfig), { userAgent: USER_AGENT, logger: log });
+  // Requests that get no answer feed the reachability monitors (made below, once the clients exist).
+  const noAnswer: { hub?: (err: Error) => void; spoke?: (err: Error) => void } = {};
+  const hub = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log, onNoAnswer: (e) => noAnswer.hub?.(e) });
+  const spoke = KubeClient.fromKubeConfig(loadKubeConfig(cfg.spokeKubeconfig), { userAgent: USER_AGENT, logger: log, onNoAnswer: (e) => noAnswer.spoke?.(e) });
 
   const clusterName = cfg.clusterName ?? (await clusterIdOf(spoke));
   if (!clusterName) {
@@ -120,7 +123,26 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   const registry = new Registry();
   countRequests(registry, { hub, spoke, "hub-lease": hubLease });
 
-  const works = new HubWorkCache(hub, hubNamespace, cfg.resyncPeriodMs, alog);
+  // Bound late: on the hub's return every Work is reconciled at once (the controller comes later).
+  const recovered: { now?: () => void } = {};
+  const monitor = (name: "hub" | "spoke", client: KubeClient): ReachabilityMonitor => {
+    const gauge = registry.gauge({ name: `work_agent_${name}_reachable`, help: `1 while the ${name} API server answers the agent's requests; 0 from a request that got no answer until a probe gets one.`, labelNames: [] });
+    gauge.set({}, 1);
+    const m = new ReachabilityMonitor({
+      name,
+      probe: async (sig) => {
+        await client.request("GET", "/version", { signal: sig, timeoutMs: 2_000 });
+      },
+      onRecovered: () => recovered.now?.(),
+      onChange: (up) => gauge.set({}, up ? 1 : 0),
+      log: alog,
+    });
+    noAnswer[name] = (e): void => m.failed(e);
+    return m;
+  };
+  const hubMonitor = monitor("hub", hub);
+  const spokeMonitor = monitor("spoke", spoke);
+  const works = new HubWorkCache(hub, hubNamespace, cfg.resyncPeriodMs, alog, hubMonitor);
   const appliedWorks = new AppliedWorkCache(spoke, `${AGENT_LABEL}=${agentId}`, alog);
   // Spoke events need the controller, which needs the reconciler, which needs the spoke cache: bind late.
   const queue: { enqueue?: (name: string) => void } = {};
@@ -161,6 +183,8 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     fieldManager: cfg.fieldManager,
     force: cfg.forceConflicts,
     evictionGracePeriodMs: cfg.evictionGracePeriodMs,
+    spokeOutageGracePeriodMs: cfg.spokeOutageGracePeriodMs,
+    spokeUnreachableForMs: () => spokeMonitor.unreachableForMs(),
     onEviction: (stage) => evictions.inc({ stage }),
     works,
     appliedWorks,
@@ -179,6 +203,15 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   });
   const ctl = controller;
   queue.enqueue = (name) => ctl.enqueue(name);
+  recovered.now = (): void => {
+    // Status writes failed while the hub was away and their keys sit in backoff: all of them now.
+    const names = new Set(works.informer.list().map((w) => w.metadata.name!));
+    for (const aw of appliedWorks.informer.list()) if (aw.spec.workNamespace === hubNamespace) names.add(aw.spec.workName);
+    for (const name of names) {
+      ctl.queue.forget(name);
+      ctl.enqueue(name);
+    }
+  };
   works.informer.addEventHandler({
     onAdd: (w: Work) => ctl.enqueue(w.metadata.name!),
     onUpdate: (old: Work, w: Work) => {
@@ -219,6 +252,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     // Stop acting first, and give the leader Lease up only then, so a standby never acts alongside.
     acting.now = false;
     await controller.stop();
+    await Promise.all([hubMonitor.stop(), spokeMonitor.stop()]);
     await heartbeat.stop();
     electionAc.abort(new Error("agent stopping"));
     await electionLoop.catch(() => undefined);
@@ -270,7 +304,8 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     alog.info({ leaseNamespace: cfg.leaderElectionNamespace ?? podNamespace() ?? "default" }, "work agent standing by for the leader Lease");
   } else {
     try {
-      await act(signal);
+      // The term is the agent's life: stopAll stops the workers gracefully before it ends.
+      await act(electionAc.signal);
     } catch (err) {
       await stopAll();
       if (signal.aborted) return { clusterName, hubNamespace, done: Promise.resolve() };

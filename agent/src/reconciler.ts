@@ -11,6 +11,7 @@
  */
 import { API_VERSION, WORK_FINALIZER, type AppliedWork, type OwnerReference, type Work } from "@work-api/api";
 import {
+  ApplyFailureReason,
   LastApplied,
   appliedAnnotation,
   applyBundle,
@@ -53,6 +54,14 @@ export interface ReconcilerOptions {
    * deleted (from the AppliedWork's status.evictionStartTime). 0 = never automatically. Default 60 min.
    */
   evictionGracePeriodMs?: number;
+  /**
+   * While the spoke does not answer, statuses stay as they are for this long (a restart of its API
+   * server flips no Work to Applied=False); past it, the failures are reported (reason
+   * SpokeUnreachable). Default 2 min.
+   */
+  spokeOutageGracePeriodMs?: number;
+  /** How long the spoke has not answered (0 while it does). */
+  spokeUnreachableForMs?: () => number;
   /** Eviction progress, for metrics: marked (found gone), cancelled (came back), evicted (deleted). */
   onEviction?: (stage: "marked" | "cancelled" | "evicted") => void;
   /** Clock, for tests. Default Date.now. */
@@ -85,6 +94,14 @@ export class ManifestsFailedError extends Error {
   override readonly name = "ManifestsFailedError";
   constructor(readonly work: string, readonly failures: readonly ManifestResult[]) {
     super(`Work/${work}: ${failures.length} manifest(s) failed: ${failures.map((f) => f.message).join("; ")}`);
+  }
+}
+
+/** The spoke did not answer for some manifests, within the spoke outage grace period: no status is written; retried. */
+export class SpokeUnreachableError extends Error {
+  override readonly name = "SpokeUnreachableError";
+  constructor(readonly work: string, readonly failures: readonly ManifestResult[]) {
+    super(`Work/${work}: the spoke API server did not answer for ${failures.length} manifest(s); status left as it was`, { cause: failures[0]?.error });
   }
 }
 
@@ -156,6 +173,11 @@ export class WorkReconciler {
       ...(signal ? { signal } : {}),
     });
 
+    const noAnswer = results.filter((r) => r.action === "failed" && r.reason === ApplyFailureReason.SpokeUnreachable);
+    if (noAnswer.length > 0 && (this.o.spokeUnreachableForMs?.() ?? 0) < (this.o.spokeOutageGracePeriodMs ?? 120_000)) {
+      // Nothing is known about these objects: report nothing (the status keeps what it said) and retry.
+      throw new SpokeUnreachableError(`${this.o.hubNamespace}/${key}`, noAnswer);
+    }
     const plan = planInventory(previous, results);
     const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, fieldManager, [...plan.applied, ...plan.kept]) : [];
     // Only this Work's own entries stay listed (a handed-off Namespace deleted on the way is not one).

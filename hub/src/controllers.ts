@@ -119,6 +119,7 @@ export function hubControllers(o: HubControllersOptions): HubControllers {
     roles: cacheOf(roles),
     roleBindings: cacheOf(roleBindings),
     removal,
+    releaseGracePeriodMs: c.removalGracePeriodMs,
   });
   const credentials = new CredentialsReconciler({
     ...common,
@@ -149,6 +150,7 @@ export function hubControllers(o: HubControllersOptions): HubControllers {
     decisions: cacheOf(decisions),
     works: cacheOf(works),
     namespaces: cacheOf(namespaces),
+    releaseGracePeriodMs: c.removalGracePeriodMs,
   });
 
   const make = (name: string, fn: (key: string) => Promise<Result>, waitFor: Informer<KubeObject>[]): Controller =>

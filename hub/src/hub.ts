@@ -2,8 +2,10 @@
  * startHub: the hub controller as a library (the CLI, tests and demos use
  * it). Health probes and metrics are served from the start; the informers
  * and controllers run only while this replica leads (or always, without
- * leader election). Losing leadership stops them and ends `done` with an
- * error, as client-go does, so a supervisor restarts the process.
+ * leader election). Losing leadership aborts their in-flight reconciles and
+ * requests at once (each term has a client of its own whose requests end
+ * with the term), stops them and ends `done` with an error, as client-go
+ * does, so a supervisor restarts the process.
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import { EventRecorder, KubeClient, LeaderElector, OpsServer, Registry, createLogger, ensureError, noopLogger, type Logger } from "@work-api/runtime";
@@ -86,7 +88,8 @@ export async function startHub(options: StartHubOptions = {}): Promise<RunningHu
 
   const lead = async (signal: AbortSignal): Promise<void> => {
     leading = true;
-    const ctl = hubControllers({ config, client, hub, events, log, registry });
+    // Every request of this term ends with it: after a lost Lease nothing more reaches the hub.
+    const ctl = hubControllers({ config, client: client.withSignal(signal), hub, events, log, registry });
     current = ctl;
     log.info({ hubUrl: hub.server }, "Starting controllers");
     try {
@@ -142,6 +145,8 @@ export async function startHub(options: StartHubOptions = {}): Promise<RunningHu
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async (): Promise<void> => {
+      // Graceful: in-flight reconciles may finish (up to --shutdown-timeout) before the term ends.
+      await current?.stop();
       stopAc.abort(new Error("hub stopping"));
       await electionLoop.catch(() => undefined);
       await leadDone;

@@ -9,3 +9,4 @@ export { joinManifests, renderJoin, type JoinOptions } from "./join.js";
 export { agentRules } from "./rbac.js";
 export { buildAgentKubeconfig, parseAgentKubeconfig } from "./kubeconfig.js";
 export * from "./names.js";
+export { UNMANAGED_SINCE } from "./registration.js";

@@ -20,7 +20,7 @@ import { isAlreadyExists, isConflict, isForbidden, isNotFound, type Logger } fro
 import { PLACEMENT_FINALIZER, clusterNamespace, namespaceIsFor } from "./names.js";
 import { ownedBy, planPlacement } from "./placement-plan.js";
 import { systemClock, type Api, type Cache, type Clock, type EventSink, type Result } from "./ports.js";
-import { isOurs } from "./registration.js";
+import { isServed } from "./registration.js";
 import { selectClusters } from "./selection.js";
 
 export interface PlacementOptions {
@@ -36,6 +36,8 @@ export interface PlacementOptions {
   events: EventSink;
   log: Logger;
   clock?: Clock;
+  /** A cluster whose profile lost the cluster-manager label keeps its Works this long (see isServed). Default 5 min. */
+  releaseGracePeriodMs?: number;
 }
 
 /** Thrown after the status is written when some writes failed, so the controller retries with backoff. */
@@ -91,7 +93,8 @@ export class PlacementReconciler {
       current = await this.o.api.update(WorkPlacementResource, { ...p, metadata: { ...p.metadata, finalizers: [...(p.metadata.finalizers ?? []), PLACEMENT_FINALIZER] } });
     }
 
-    const profiles = this.o.profiles.list(ns).filter((x) => isOurs(x, this.o.clusterManager));
+    const now = this.clock.now();
+    const profiles = this.o.profiles.list(ns).filter((x) => isServed(x, this.o.clusterManager, this.o.releaseGracePeriodMs ?? 300_000, now));
     const selection = selectClusters(current, profiles, this.o.decisions.list(ns));
     const works = this.o.works.list().filter((w) => ownedBy(w, current));
     if (!this.expectationsMet(key, works)) return { requeueAfter: 250 };

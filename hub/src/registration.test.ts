@@ -17,7 +17,7 @@ import type { Lease } from "./health.js";
 import { CLUSTER_FINALIZER, CLUSTER_LABEL, INVENTORY_NAMESPACE_LABEL, WORK_NAMESPACE_READY } from "./names.js";
 import { Core } from "./ports.js";
 import type { Role, RoleBinding } from "./rbac.js";
-import { RegistrationReconciler } from "./registration.js";
+import { RegistrationReconciler, UNMANAGED_SINCE, isServed } from "./registration.js";
 import { Removal } from "./removal.js";
 
 const INV = "fleet";
@@ -180,15 +180,52 @@ describe("removal", () => {
     expect(api.read(ClusterProfileResource, INV, "c1")).toBeUndefined();
   });
 
-  it("cleans up when the profile stops carrying this hub's cluster-manager label", async () => {
-    const { api, reg, profile } = setup();
+  it("cleans up when the profile stops carrying this hub's cluster-manager label, only after the grace period", async () => {
+    const { api, reg, profile, advance } = setup();
     profile("c1");
     await reg.reconcile(`${INV}/c1`);
+    api.seed(WorkResource, { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "w", namespace: "c1" }, spec: { workload: { manifests: [] } } });
     const p = api.read<ClusterProfile>(ClusterProfileResource, INV, "c1")!;
     await api.update(ClusterProfileResource, { ...p, metadata: { ...p.metadata, labels: {} } });
+    // Marked, nothing removed, and a requeue for when the period ends.
+    const first = await reg.reconcile(`${INV}/c1`);
+    expect(first.requeueAfter).toBeGreaterThan(0);
+    const marked = api.read<ClusterProfile>(ClusterProfileResource, INV, "c1")!;
+    expect(marked.metadata.annotations?.[UNMANAGED_SINCE]).toBe(new Date(Date.parse("2026-01-01T00:00:00Z")).toISOString());
+    expect(api.events.some((e) => e.reason === "ReleasePending")).toBe(true);
+    expect(isServed(marked, "work-api", 300_000, Date.parse("2026-01-01T00:04:59Z"))).toBe(true);
+    expect(isServed(marked, "work-api", 300_000, Date.parse("2026-01-01T00:05:00Z"))).toBe(false);
+    advance(299_000);
+    await reg.reconcile(`${INV}/c1`);
+    expect(api.read<Work>(WorkResource, "c1", "w")).toBeDefined();
+    expect(api.read<KubeObject>(Core.Namespace, undefined, "c1")?.metadata?.deletionTimestamp).toBeUndefined();
+    // Past it: the Works go first, then the namespace, then the finalizer.
+    advance(1_000);
+    await reg.reconcile(`${INV}/c1`);
+    expect(api.read<Work>(WorkResource, "c1", "w")).toBeUndefined();
     await reg.reconcile(`${INV}/c1`);
     api.finishNamespace("c1");
     await reg.reconcile(`${INV}/c1`);
     expect(api.read<KubeObject>(ClusterProfileResource, INV, "c1")?.metadata?.finalizers ?? []).not.toContain(CLUSTER_FINALIZER);
+  });
+
+  it("cancels a pending release when the label comes back: nothing removed", async () => {
+    const { api, reg, profile, advance } = setup();
+    profile("c1");
+    await reg.reconcile(`${INV}/c1`);
+    api.seed(WorkResource, { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "w", namespace: "c1" }, spec: { workload: { manifests: [] } } });
+    const p = api.read<ClusterProfile>(ClusterProfileResource, INV, "c1")!;
+    await api.update(ClusterProfileResource, { ...p, metadata: { ...p.metadata, labels: { [CLUSTER_MANAGER_LABEL]: "someone-else" } } });
+    await reg.reconcile(`${INV}/c1`);
+    advance(60_000);
+    const marked = api.read<ClusterProfile>(ClusterProfileResource, INV, "c1")!;
+    await api.update(ClusterProfileResource, { ...marked, metadata: { ...marked.metadata, labels: { [CLUSTER_MANAGER_LABEL]: "work-api" } } });
+    await reg.reconcile(`${INV}/c1`);
+    expect(api.read<ClusterProfile>(ClusterProfileResource, INV, "c1")!.metadata.annotations?.[UNMANAGED_SINCE]).toBeUndefined();
+    expect(api.events.some((e) => e.reason === "ReleaseCancelled")).toBe(true);
+    // Long after the old period would have ended: still there.
+    advance(600_000);
+    await reg.reconcile(`${INV}/c1`);
+    expect(api.read<Work>(WorkResource, "c1", "w")).toBeDefined();
   });
 });

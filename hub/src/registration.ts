@@ -22,7 +22,7 @@ import {
 } from "@work-api/api";
 import { isAlreadyExists, isNotFound, type Logger } from "@work-api/runtime";
 import { CLUSTER_FINALIZER, WORK_NAMESPACE_READY, namespaceIsFor } from "./names.js";
-import { Core, type Api, type Cache, type Clock, type EventSink, type Result } from "./ports.js";
+import { Core, systemClock, type Api, type Cache, type Clock, type EventSink, type Result } from "./ports.js";
 import {
   desiredNamespace,
   desiredRole,
@@ -51,11 +51,28 @@ export interface RegistrationOptions {
   removal: Removal;
   log: Logger;
   clock?: Clock;
+  /** How long a profile that lost this hub's cluster-manager label waits before it is released. Default 5 min. */
+  releaseGracePeriodMs?: number;
 }
+
+/** On a ClusterProfile: when this hub first saw it without its cluster-manager label (RFC 3339). */
+export const UNMANAGED_SINCE = "work.multicluster.x-k8s.io/unmanaged-since";
 
 /** True when the profile is one this hub manages (by the cluster-manager label). */
 export function isOurs(p: ClusterProfile, clusterManager: string): boolean {
   return p.metadata.labels?.[CLUSTER_MANAGER_LABEL] === clusterManager;
+}
+
+/**
+ * True while this hub serves the cluster: the profile is ours, or it lost the label less than the
+ * release grace period ago (it still has the hub's finalizer): placements keep its Works meanwhile.
+ */
+export function isServed(p: ClusterProfile, clusterManager: string, releaseGracePeriodMs: number, nowMs: number): boolean {
+  if (isOurs(p, clusterManager)) return !p.metadata.deletionTimestamp;
+  if (p.metadata.deletionTimestamp || !(p.metadata.finalizers ?? []).includes(CLUSTER_FINALIZER)) return false;
+  const mark = Date.parse(p.metadata.annotations?.[UNMANAGED_SINCE] ?? "");
+  // Not marked yet: registration is about to start the period.
+  return !Number.isFinite(mark) || nowMs < mark + releaseGracePeriodMs;
 }
 
 export class RegistrationReconciler {
@@ -75,11 +92,17 @@ export class RegistrationReconciler {
     if (!profile) return {};
     const ours = isOurs(profile, this.o.clusterManager);
     const hasFinalizer = (profile.metadata.finalizers ?? []).includes(CLUSTER_FINALIZER);
-    if (profile.metadata.deletionTimestamp || !ours) {
+    if (profile.metadata.deletionTimestamp) {
       if (!hasFinalizer) return {};
-      return this.o.removal.reconcile(profile, ours ? "deleted" : "unlabelled");
+      return this.o.removal.reconcile(profile, "deleted");
+    }
+    if (!ours) {
+      if (!hasFinalizer) return {};
+      const wait = await this.releasePending(profile);
+      return wait > 0 ? { requeueAfter: Math.min(wait, 60_000) } : this.o.removal.reconcile(profile, "unlabelled");
     }
     let current = profile;
+    if (current.metadata.annotations?.[UNMANAGED_SINCE] !== undefined) current = await this.cancelRelease(current);
     if (!hasFinalizer) {
       current = await this.o.api.update(ClusterProfileResource, {
         ...profile,
@@ -97,6 +120,35 @@ export class RegistrationReconciler {
     await this.ensureRoleBinding(id);
     await this.setCondition(current, nsResult.condition);
     return {};
+  }
+
+  /**
+   * A profile that lost (or changed) its cluster-manager label is released only after the removal
+   * grace period, counted from when this hub first saw it so (annotation UNMANAGED_SINCE, so a hub
+   * restart does not restart the count): a label edited by mistake costs the cluster nothing.
+   * Returns how long is left (0: release now).
+   */
+  private async releasePending(profile: ClusterProfile): Promise<number> {
+    const now = (this.o.clock ?? systemClock).now();
+    const grace = this.o.releaseGracePeriodMs ?? 300_000;
+    const mark = Date.parse(profile.metadata.annotations?.[UNMANAGED_SINCE] ?? "");
+    if (Number.isFinite(mark)) return Math.max(0, mark + grace - now);
+    await this.o.api.update(ClusterProfileResource, {
+      ...profile,
+      metadata: { ...profile.metadata, annotations: { ...profile.metadata.annotations, [UNMANAGED_SINCE]: new Date(now).toISOString() } },
+    });
+    const label = profile.metadata.labels?.[CLUSTER_MANAGER_LABEL];
+    const msg = `The ClusterProfile ${label === undefined ? "lost its" : `now names cluster manager "${label}" in its`} ${CLUSTER_MANAGER_LABEL} label; its Works and hub namespace are removed in ${Math.round(grace / 1000)} s unless the label names ${this.o.clusterManager} again`;
+    this.o.events.event(profile, "Warning", "ReleasePending", msg);
+    this.o.log.warn({ cluster: profile.metadata.name, label, gracePeriodMs: grace }, "cluster profile no longer ours; release pending");
+    return grace;
+  }
+
+  private async cancelRelease(profile: ClusterProfile): Promise<ClusterProfile> {
+    const { [UNMANAGED_SINCE]: _since, ...annotations } = profile.metadata.annotations ?? {};
+    const updated = await this.o.api.update(ClusterProfileResource, { ...profile, metadata: { ...profile.metadata, annotations } });
+    this.o.events.event(profile, "Normal", "ReleaseCancelled", `The ClusterProfile names cluster manager ${this.o.clusterManager} again; nothing was removed`);
+    return updated;
   }
 
   private async ensureNamespace(profile: ClusterProfile, id: ClusterIdentity): Promise<{ condition: DesiredCondition; result: Result }> {

@@ -2,6 +2,7 @@
  * Turns an error from discovery or the API server into a manifest condition
  * reason and a message that names the manifest and the cause.
  */
+import { isNoAnswer } from "@work-api/runtime";
 import { ManifestErrorReason } from "./manifest.js";
 
 export const ApplyFailureReason = {
@@ -12,6 +13,7 @@ export const ApplyFailureReason = {
   NamespaceNotFound: "NamespaceNotFound",
   ObjectNotFound: "ObjectNotFound",
   ApplyFailed: "ApplyFailed",
+  SpokeUnreachable: "SpokeUnreachable",
 } as const;
 
 export interface Failure {
@@ -51,6 +53,9 @@ export function failureFromError(err: unknown, label: string): Failure {
   // Server-side apply reports a field unknown to the schema as a 500 "failed to create typed patch object".
   if (/field not declared in schema|failed to create typed patch object/.test(cause)) {
     return { reason: ApplyFailureReason.ManifestRejected, message: `${label}: rejected by the API server: ${cause}`, error };
+  }
+  if (isNoAnswer(err)) {
+    return { reason: ApplyFailureReason.SpokeUnreachable, message: `${label}: the spoke API server did not answer (transient; retried): ${cause}`, error };
   }
   switch (httpStatus(err)) {
     case 400:

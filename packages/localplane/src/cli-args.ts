@@ -24,7 +24,8 @@ export type Command =
     }
   | { kind: "down"; dir: string; clean: boolean }
   | { kind: "status"; dir: string; json: boolean }
-  | { kind: "kubeconfig"; dir: string; name: string };
+  | { kind: "kubeconfig"; dir: string; name: string }
+  | { kind: "freeze" | "thaw"; dir: string; name: string; component: string };
 
 const DIR_HELP = `  --dir DIR          plane dir holding one sub-dir per cluster (default ${DEFAULT_DIR})`;
 
@@ -36,6 +37,8 @@ Usage:
   localplane down [flags]                stop the clusters started from a plane dir
   localplane status [flags]              show the clusters of a plane dir and what runs
   localplane kubeconfig NAME [flags]     print the kubeconfig path of a cluster
+  localplane freeze NAME COMPONENT       SIGSTOP one process of a running cluster (a hung server)
+  localplane thaw NAME COMPONENT         SIGCONT it again
   localplane help [COMMAND]              help for a command (or: localplane COMMAND --help)
 
 Each cluster gets an admin kubeconfig at DIR/NAME/kubeconfig (context, cluster
@@ -95,9 +98,29 @@ Flags:
 ${DIR_HELP}
   -h, --help         this help
 `,
+  freeze: `Usage: localplane freeze NAME COMPONENT [flags]
+
+Sends SIGSTOP to one process of cluster NAME (COMPONENT: etcd, kube-apiserver,
+kube-controller-manager, kube-scheduler or kwok), found in its pids.json. The
+process keeps its sockets open and answers nothing: clients see a hung server
+and half-open connections. \`localplane thaw\` resumes it. (Stopping and
+restarting one component on the same data is in the library: see the README.)
+
+Flags:
+${DIR_HELP}
+  -h, --help         this help
+`,
+  thaw: `Usage: localplane thaw NAME COMPONENT [flags]
+
+Sends SIGCONT to a process \`localplane freeze\` stopped.
+
+Flags:
+${DIR_HELP}
+  -h, --help         this help
+`,
 };
 
-const COMMANDS = ["up", "down", "status", "kubeconfig", "help"] as const;
+const COMMANDS = ["up", "down", "status", "kubeconfig", "freeze", "thaw", "help"] as const;
 
 function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>["options"]): ReturnType<typeof parseArgs> {
   try {
@@ -167,6 +190,13 @@ export function parseCli(argv: readonly string[]): Command {
       if (positionals.length > 0) throw new UsageError(`status: unexpected argument "${positionals[0] ?? ""}"`);
       return { kind: "status", dir: str(v.dir) ?? DEFAULT_DIR, json: v.json === true };
     }
+    case "freeze":
+    case "thaw": {
+      const { values: v, positionals } = parse(rest, dirOpt);
+      if (v.help) return { kind: "help", topic: cmd };
+      if (positionals.length !== 2) throw new UsageError(`${cmd}: give a cluster name and a component, e.g. \`localplane ${cmd} hub kube-apiserver\``);
+      return { kind: cmd, dir: str(v.dir) ?? DEFAULT_DIR, name: positionals[0] ?? "", component: positionals[1] ?? "" };
+    }
     default: {
       const { values: v, positionals } = parse(rest, dirOpt);
       if (v.help) return { kind: "help", topic: "kubeconfig" };
@@ -179,6 +209,6 @@ export function parseCli(argv: readonly string[]): Command {
 export function helpText(topic?: string): string {
   if (topic === undefined) return HELP.main ?? "";
   const t = HELP[topic];
-  if (t === undefined) throw new UsageError(`no help for "${topic}" (commands: up, down, status, kubeconfig)`);
+  if (t === undefined) throw new UsageError(`no help for "${topic}" (commands: up, down, status, kubeconfig, freeze, thaw)`);
   return t;
 }

@@ -8,6 +8,9 @@ import { helpText, parseCli, type Command } from "./cli-args.js";
 import { LocalplaneError, UsageError } from "./errors.js";
 import { planeStatus, startPlane, stopPlaneDir, type Plane } from "./plane.js";
 import { clusterPaths } from "./state.js";
+import { COMPONENTS } from "./cluster.js";
+import { liveProcesses, readPidFile } from "./pidfile.js";
+import { signal } from "./proc.js";
 
 const out = (s: string): void => void process.stdout.write(s.endsWith("\n") ? s : s + "\n");
 const err = (s: string): void => void process.stderr.write(`localplane: ${s}\n`);
@@ -125,6 +128,17 @@ function kubeconfig(cmd: Extract<Command, { kind: "kubeconfig" }>): number {
   return 0;
 }
 
+/** freeze/thaw: SIGSTOP/SIGCONT one process of a running cluster, found in its pids.json. */
+function freezeOrThaw(cmd: Extract<Command, { kind: "freeze" | "thaw" }>): number {
+  if (!(COMPONENTS as readonly string[]).includes(cmd.component)) throw new UsageError(`${cmd.kind}: unknown component "${cmd.component}" (one of ${COMPONENTS.join(", ")})`);
+  const paths = clusterPaths(resolve(cmd.dir), cmd.name);
+  const proc = liveProcesses(readPidFile(paths.pidFile)).find((p) => p.name === cmd.component);
+  if (!proc) throw new UsageError(`${cmd.kind}: no running ${cmd.component} in cluster "${cmd.name}" (see \`localplane status --dir ${cmd.dir}\`)`);
+  signal(proc.pid, cmd.kind === "freeze" ? "SIGSTOP" : "SIGCONT");
+  out(`${cmd.kind === "freeze" ? "froze" : "thawed"} ${cmd.name}/${cmd.component} (pid ${proc.pid})`);
+  return 0;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const cmd = parseCli(argv);
@@ -140,6 +154,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         return status(cmd);
       case "kubeconfig":
         return kubeconfig(cmd);
+      case "freeze":
+      case "thaw":
+        return freezeOrThaw(cmd);
     }
   } catch (e) {
     if (e instanceof UsageError) {

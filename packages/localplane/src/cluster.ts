@@ -22,6 +22,7 @@ import { validateClusterName } from "./names.js";
 import { ensurePki } from "./pki.js";
 import { ownedByOtherLiveProcess, readPidFile, removePidFile, stopFromPidFile, writePidFile } from "./pidfile.js";
 import { freePorts } from "./ports.js";
+import { signal as signalProcess } from "./proc.js";
 import { applyWithRetry, clusterProperties } from "./properties.js";
 import { describeExit, tailFile, type ManagedProcess, type ProcessRecord } from "./spawn.js";
 import { clusterPaths, hasData, readClusterState, writeClusterState, type ClusterPaths } from "./state.js";
@@ -76,7 +77,26 @@ export interface RunningCluster {
   readonly died: Promise<string>;
   /** Stops the processes (reverse start order). Data stays unless remove is set. */
   stop(opts?: { remove?: boolean; graceMs?: number }): Promise<void>;
+  /**
+   * Stops one component and keeps its data and ports: SIGTERM, SIGKILL after `graceMs` (default 10 s),
+   * or SIGKILL at once with `kill`. Its exit does not resolve `died`. For fault tests (a stopped server:
+   * connection refused).
+   */
+  stopComponent(name: ComponentName, opts?: { graceMs?: number; kill?: boolean }): Promise<void>;
+  /**
+   * Starts a stopped component again with the same flags, ports and data; resolves once it is healthy
+   * (etcd /health, kube-apiserver /readyz, kwok /healthz; the others once spawned).
+   */
+  startComponent(name: ComponentName, opts?: { timeoutMs?: number }): Promise<void>;
+  /** SIGSTOP: the process keeps its sockets open and answers nothing (a hung server, half-open connections). */
+  freezeComponent(name: ComponentName): void;
+  /** SIGCONT after {@link freezeComponent}. */
+  thawComponent(name: ComponentName): void;
 }
+
+/** The processes of a cluster, by the name they have in pids.json and the logs. */
+export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"] as const;
+export type ComponentName = (typeof COMPONENTS)[number];
 
 /** Raised when one of the cluster's ports was taken between choosing and binding it. */
 function portClash(err: unknown): boolean {
@@ -134,13 +154,22 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
 
   const procs: ManagedProcess[] = [];
   let stopping = false;
+  /** Components stopped on purpose (stopComponent): their exit is not a death. */
+  const held = new Set<string>();
+  let onDied: ((message: string) => void) | undefined;
+  const died = new Promise<string>((r) => (onDied = r));
   const record = (): void =>
     writePidFile(paths.pidFile, { ownerPid: process.pid, processes: procs.map((m) => m.record) });
   // Recorded as soon as spawned, so even a crash during start-up leaves a
-  // pid file for the stale-process cleanup.
+  // pid file for the stale-process cleanup. A restarted component takes its old place.
   const track = (m: ManagedProcess): void => {
-    procs.push(m);
+    const i = procs.findIndex((p) => p.record.name === m.record.name);
+    if (i >= 0) procs[i] = m;
+    else procs.push(m);
     record();
+    void m.exited.then((exit) => {
+      if (!stopping && !held.has(m.record.name) && procs.includes(m)) onDied?.(`${opts.name}: ${m.record.name} (pid ${m.record.pid}) ${describeExit(exit)}; log ${m.record.logPath}`);
+    });
   };
   const stopAll = async (graceMs: number): Promise<void> => {
     stopping = true;
@@ -150,26 +179,9 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
 
   let caPem = "";
   let kubeconfigText = "";
-  // The kubeconfig appears only once the cluster is fully ready, so waiting
-  // for the file is a valid readiness check (see scripts/demo.sh).
-  rmSync(paths.kubeconfig, { force: true });
-  try {
-    log(`${opts.name}: starting etcd (${warm ? "warm" : "cold"})`);
-    const etcd = await startEtcd({
-      name: opts.name,
-      exe: opts.binaries.etcd,
-      dataDir: paths.etcdDir,
-      clientPort: etcdClient,
-      peerPort: etcdPeer,
-      unsafeNoFsync: opts.unsafeNoFsync ?? true,
-      logDir: paths.logDir,
-      marker,
-      timeoutMs: left(),
-      onSpawn: track,
-    });
-
-    log(`${opts.name}: starting kube-apiserver on port ${apiserverPort}`);
-    const api = await startApiserver({
+  const server = `https://127.0.0.1:${apiserverPort}`;
+  const launchApiserver = (timeoutMs: number): ReturnType<typeof startApiserver> =>
+    startApiserver({
       exe: opts.binaries.kubeApiserver,
       port: apiserverPort,
       etcdUrl: etcdUrl(etcdClient),
@@ -178,9 +190,41 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
       extraArgs: opts.apiserverArgs,
       logDir: paths.logDir,
       marker,
-      timeoutMs: left(),
+      timeoutMs,
       onSpawn: track,
-    }).catch(async (err: unknown) => {
+    });
+  const kubeconfigPath = `${paths.kcmDir}/kubeconfig`;
+  // How each component starts (the first time and after stopComponent): same flags, ports and data.
+  const launch: Record<ComponentName, (timeoutMs: number) => Promise<ManagedProcess>> = {
+    etcd: (timeoutMs) =>
+      startEtcd({ name: opts.name, exe: opts.binaries.etcd, dataDir: paths.etcdDir, clientPort: etcdClient, peerPort: etcdPeer, unsafeNoFsync: opts.unsafeNoFsync ?? true, logDir: paths.logDir, marker, timeoutMs, onSpawn: track }),
+    "kube-apiserver": async (timeoutMs) => (await launchApiserver(timeoutMs)).proc,
+    "kube-controller-manager": async () => {
+      const m = await startControllerManager({ exe: opts.binaries.kubeControllerManager, kubeconfigPath, certDir: paths.kcmDir, pki, port: kcmPort, server, clusterName: opts.name, caPem, extraArgs: opts.controllerManagerArgs, logDir: paths.logDir, marker });
+      track(m);
+      return m;
+    },
+    "kube-scheduler": async () => {
+      const m = await startScheduler({ exe: opts.binaries.kubeScheduler!, kubeconfigPath, certDir: `${paths.kcmDir}/scheduler`, port: schedulerPort, logDir: paths.logDir, marker });
+      track(m);
+      return m;
+    },
+    kwok: async (timeoutMs) => {
+      const m = await startKwok({ exe: opts.binaries.kwok!, kubeconfigPath, dir: paths.kcmDir, port: kwokPort, logDir: paths.logDir, marker });
+      track(m);
+      if (held.has("kwok")) await waitHealthy({ proc: m, what: "kwok /healthz", timeoutMs, intervalMs: 200, check: () => kwokHealthy(kwokPort) });
+      return m;
+    },
+  };
+  // The kubeconfig appears only once the cluster is fully ready, so waiting
+  // for the file is a valid readiness check (see scripts/demo.sh).
+  rmSync(paths.kubeconfig, { force: true });
+  try {
+    log(`${opts.name}: starting etcd (${warm ? "warm" : "cold"})`);
+    const etcd = await launch.etcd(left());
+
+    log(`${opts.name}: starting kube-apiserver on port ${apiserverPort}`);
+    const api = await launchApiserver(left()).catch(async (err: unknown) => {
       // An API server that cannot reach etcd says so only in its own log.
       if (etcd.exit) throw new ProcessStartError(`etcd ${describeExit(etcd.exit)}:\n${tailFile(etcd.record.logPath)}`, etcd.record.logPath, { cause: err });
       throw err;
@@ -192,24 +236,11 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
     kc.loadFromString(kubeconfigText);
 
     log(`${opts.name}: starting kube-controller-manager`);
-    const kcm = await startControllerManager({
-      exe: opts.binaries.kubeControllerManager,
-      kubeconfigPath: `${paths.kcmDir}/kubeconfig`,
-      certDir: paths.kcmDir,
-      pki,
-      port: kcmPort,
-      server: api.url,
-      clusterName: opts.name,
-      caPem: api.caPem,
-      extraArgs: opts.controllerManagerArgs,
-      logDir: paths.logDir,
-      marker,
-    });
-    track(kcm);
+    const kcm = await launch["kube-controller-manager"](left());
     if (nodes > 0) {
       log(`${opts.name}: starting kube-scheduler and kwok (${nodes} fake nodes)`);
-      track(await startScheduler({ exe: opts.binaries.kubeScheduler!, kubeconfigPath: `${paths.kcmDir}/kubeconfig`, certDir: `${paths.kcmDir}/scheduler`, port: schedulerPort, logDir: paths.logDir, marker }));
-      track(await startKwok({ exe: opts.binaries.kwok!, kubeconfigPath: `${paths.kcmDir}/kubeconfig`, dir: paths.kcmDir, port: kwokPort, logDir: paths.logDir, marker }));
+      await launch["kube-scheduler"](left());
+      await launch.kwok(left());
     }
 
     // CRDs and properties need only the API server: do them while the
@@ -254,7 +285,6 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
     throw new LocalplaneError(`cannot start cluster ${opts.name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 
-  const server = `https://127.0.0.1:${apiserverPort}`;
   const tmpKubeconfig = `${paths.kubeconfig}.${process.pid}.tmp`;
   writeFileSync(tmpKubeconfig, kubeconfigText, { mode: 0o600 });
   renameSync(tmpKubeconfig, paths.kubeconfig);
@@ -266,14 +296,11 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
     startedAt: new Date().toISOString(),
   });
 
-  const died = new Promise<string>((resolveDied) => {
-    for (const m of procs) {
-      void m.exited.then((exit) => {
-        if (!stopping) resolveDied(`${opts.name}: ${m.record.name} (pid ${m.record.pid}) ${describeExit(exit)}; log ${m.record.logPath}`);
-      });
-    }
-  });
-
+  const component = (name: ComponentName): ManagedProcess => {
+    const m = procs.find((p) => p.record.name === name);
+    if (!m) throw new UsageError(`cluster ${opts.name} has no ${name} (it has ${procs.map((p) => p.record.name).join(", ")})`);
+    return m;
+  };
   let stopped: Promise<void> | undefined;
   return {
     name: opts.name,
@@ -285,7 +312,9 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
     adminToken: pki.adminToken,
     warm,
     startSeconds: (Date.now() - t0) / 1000,
-    processes: procs.map((m) => m.record),
+    get processes(): ProcessRecord[] {
+      return procs.map((m) => m.record);
+    },
     died,
     kubeConfig(): KubeConfig {
       const k = new KubeConfig();
@@ -296,6 +325,29 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
       stopped ??= stopAll(o.graceMs ?? 10_000);
       await stopped;
       if (o.remove) rmSync(paths.root, { recursive: true, force: true });
+    },
+    async stopComponent(name, o = {}): Promise<void> {
+      const m = component(name);
+      held.add(name);
+      signalProcess(m.record.pid, "SIGCONT");
+      if (o.kill === true) {
+        signalProcess(m.record.pid, "SIGKILL");
+        await m.exited;
+      } else {
+        await m.stop(o.graceMs ?? 10_000);
+      }
+    },
+    async startComponent(name, o = {}): Promise<void> {
+      const m = component(name);
+      if (m.exit === undefined) throw new UsageError(`${opts.name}: ${name} (pid ${m.record.pid}) is running; stop it first`);
+      await launch[name](o.timeoutMs ?? 60_000);
+      held.delete(name);
+    },
+    freezeComponent(name): void {
+      signalProcess(component(name).record.pid, "SIGSTOP");
+    },
+    thawComponent(name): void {
+      signalProcess(component(name).record.pid, "SIGCONT");
     },
   };
 }

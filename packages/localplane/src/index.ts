@@ -5,8 +5,8 @@
  */
 export { startPlane, stopPlaneDir, planeStatus } from "./plane.js";
 export type { Plane, PlaneOptions, ClusterStatus, StopPlaneDirOptions } from "./plane.js";
-export { startCluster } from "./cluster.js";
-export type { ClusterOptions, RunningCluster } from "./cluster.js";
+export { startCluster, COMPONENTS } from "./cluster.js";
+export type { ClusterOptions, RunningCluster, ComponentName } from "./cluster.js";
 export { findBinaries, defaultBinDir } from "./binaries.js";
 export type { Binaries } from "./binaries.js";
 export { defaultCrdsDir, ROLE_CRDS } from "./crds.js";

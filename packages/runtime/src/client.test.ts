@@ -152,6 +152,37 @@ describe("KubeClient raw requests and transport", () => {
     await new Promise<void>((r) => srv.close(() => r()));
   });
 
+  it("withSignal: its requests end with the signal (in flight and later); the base client's do not; onNoAnswer sees no-answer failures", async () => {
+    const hung: http.ServerResponse[] = [];
+    const srv = http.createServer((req, res) => {
+      if (req.url?.startsWith("/hang")) hung.push(res);
+      else res.writeHead(200, { "Content-Type": "application/json" }).end("{}");
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const noAnswer: Error[] = [];
+    const base = new KubeClient({ server: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, onNoAnswer: (e) => noAnswer.push(e) });
+    const term = new AbortController();
+    const c = base.withSignal(term.signal);
+    const inFlight = c.request("GET", "/hang").catch((e: unknown) => e);
+    await new Promise<void>((r) => {
+      const t = setInterval(() => hung.length > 0 && (clearInterval(t), r()), 2);
+    });
+    const t0 = Date.now();
+    term.abort(new Error("lost the Lease"));
+    expect(await inFlight).toBeInstanceOf(Error);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(await c.request("GET", "/after").catch((e: unknown) => e)).toBeInstanceOf(Error);
+    expect(await base.request("GET", "/after")).toEqual({});
+    // An abort is no "no answer"; a refused connection is.
+    expect(noAnswer).toHaveLength(0);
+    const refused = new KubeClient({ server: "http://127.0.0.1:1", onNoAnswer: (e) => noAnswer.push(e), maxRetries: 0 });
+    await refused.request("GET", "/x").catch(() => undefined);
+    expect(noAnswer.map((e) => (e as { code?: string }).code)).toEqual(["ECONNREFUSED"]);
+    for (const r of hung) r.destroy();
+    base.close();
+    await new Promise<void>((r) => srv.close(() => r()));
+  });
+
   it("re-fetches auth after a 401 and periodically", async () => {
     let calls = 0;
     let n = 0;

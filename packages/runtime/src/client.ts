@@ -64,6 +64,22 @@ export class KubeClient {
   }
 
   /**
+   * A client sharing this one's connections whose every request also ends when `signal` aborts:
+   * for a leadership term, so that once the Lease is lost nothing more is sent and nothing in
+   * flight is waited for (its socket is cut).
+   */
+  withSignal(signal: AbortSignal): KubeClient {
+    const base = this.transport;
+    const merged = (s: AbortSignal | undefined): AbortSignal => (s === undefined ? signal : AbortSignal.any([s, signal]));
+    const transport = Object.create(base) as Transport;
+    transport.request = (method, path, opts = {}) => base.request(method, path, { ...opts, signal: merged(opts.signal) });
+    transport.stream = (method, path, opts = {}) => base.stream(method, path, { ...opts, signal: merged(opts.signal) });
+    const c = Object.create(KubeClient.prototype) as KubeClient;
+    Object.defineProperty(c, "transport", { value: transport, enumerable: true });
+    return c;
+  }
+
+  /**
    * From a loaded KubeConfig (its current context), or a getter returning the
    * current one. Auth is re-applied every `authRefreshMs` and after a 401.
    */

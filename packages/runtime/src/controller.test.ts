@@ -163,6 +163,29 @@ describe("Controller", () => {
     expect(slow.logger.entries.some((e) => e.msg === "Reconciles still running at stop timeout, aborting them")).toBe(true);
   });
 
+  it("aborts in-flight reconciles at once when the start signal (a leader term) ends", async () => {
+    let abortedAt = 0;
+    const { c } = make(
+      (_k, signal) =>
+        new Promise<void>((resolve) => {
+          signal.addEventListener("abort", () => {
+            abortedAt = Date.now();
+            resolve();
+          });
+        }),
+      { stopTimeoutMs: 60_000 },
+    );
+    const term = new AbortController();
+    await c.start(term.signal);
+    c.enqueue("k");
+    await new Promise((r) => setTimeout(r, 5));
+    const t0 = Date.now();
+    term.abort(new Error("lost the Lease"));
+    await until(() => abortedAt > 0, 2_000);
+    expect(abortedAt - t0).toBeLessThan(1_000);
+    await c.stop();
+  });
+
   it("maps informer events to keys with watch()", async () => {
     let handler: EventHandler<KubeObject> | undefined;
     const source = {

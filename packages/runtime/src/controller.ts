@@ -147,7 +147,9 @@ export class Controller {
 
   /**
    * Waits for the `waitFor` sources to sync, then starts the workers.
-   * Resolves once workers run; rejects if stopped (or `signal` aborts) first.
+   * Resolves once workers run; rejects if stopped (or `signal` aborts) first. When `signal`
+   * aborts later, in-flight reconciles are aborted at once and the controller stops (use
+   * {@link stop} for a graceful stop that lets them finish).
    */
   async start(signal?: AbortSignal): Promise<void> {
     if (this.started) throw new Error(`controller ${this.name} already started`);
@@ -159,7 +161,17 @@ export class Controller {
     const n = Math.max(1, this.opts.concurrency ?? 1);
     this.log.info({ workers: n }, "Starting workers");
     this.workers = Array.from({ length: n }, () => this.worker());
-    signal?.addEventListener("abort", () => void this.stop(), { once: true });
+    // The signal of start() is the term to act in (a leader Lease): when it ends, in-flight
+    // reconciles are aborted at once, not after stopTimeoutMs (another replica may act already).
+    signal?.addEventListener(
+      "abort",
+      () => {
+        if (this.inFlight.size > 0) this.log.warn({ inFlight: this.inFlight.size }, "Term ended; aborting in-flight reconciles");
+        this.ac.abort(abortReason(signal));
+        void this.stop();
+      },
+      { once: true },
+    );
   }
 
   /**

@@ -171,6 +171,18 @@ export function isTooManyRequests(err: unknown): boolean {
   return e !== undefined && (e.statusCode === 429 || e.reason === "TooManyRequests");
 }
 
+/**
+ * True when the API server gave no answer: the connection was refused, reset or timed out (any
+ * error without an HTTP status other than an abort), or a proxy in front of it said 502/503/504.
+ * Such failures are transient by nature: they say nothing about the request.
+ */
+export function isNoAnswer(err: unknown): boolean {
+  if (isAbortError(err)) return false;
+  const e = apiError(err);
+  if (e !== undefined) return e.statusCode === 502 || e.statusCode === 503 || e.statusCode === 504;
+  return err instanceof Error && typeof (err as { code?: unknown }).code === "string";
+}
+
 /** True when `err` is the rejection of an aborted operation. */
 export function isAbortError(err: unknown): boolean {
   return err instanceof Error && (err.name === "AbortError" || (err as { code?: unknown }).code === "ABORT_ERR");

@@ -48,6 +48,43 @@ function scripted(lists: { items: KubeObject[]; resourceVersion: string }[], wat
 }
 
 describe("Informer with a scripted source", () => {
+  it("restarts a watch that delivers nothing for watchIdleTimeoutMs, from the last resourceVersion", async () => {
+    // First watch: one event, then silence (a frozen server); the second watch delivers.
+    const lw = scripted([{ items: [cm("a", "1")], resourceVersion: "10" }], [[{ type: "MODIFIED", object: cm("a", "11") }, "hang"], [{ type: "ADDED", object: cm("b", "12") }, "hang"]]);
+    const inf = new Informer(undefined, CM, { listerWatcher: lw, watchIdleTimeoutMs: 100, backoff: { initialMs: 1, maxMs: 5 } });
+    inf.start();
+    await until(() => inf.get("ns/b") !== undefined);
+    await inf.stop();
+    expect(lw.watchRvs.slice(0, 2)).toEqual(["10", "11"]);
+    expect(inf.stats().idleRestarts).toBeGreaterThanOrEqual(1);
+    expect(lw.listCalls).toBe(1);
+  });
+
+  it("keeps a quiet watch that gets bookmarks", async () => {
+    const bookmark = (rv: string): WatchEvent => ({ type: "BOOKMARK", object: { metadata: { resourceVersion: rv } } });
+    const slow = scripted([{ items: [], resourceVersion: "1" }], []);
+    let watches = 0;
+    const lw: ListerWatcher<KubeObject> = {
+      list: (signal) => slow.list(signal),
+      watch: ({ signal }) => {
+        watches++;
+        return (async function* () {
+          for (let i = 2; !signal.aborted && i < 12; i++) {
+            await new Promise((r) => setTimeout(r, 40));
+            yield bookmark(String(i));
+          }
+          await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+        })();
+      },
+    };
+    const inf = new Informer(undefined, CM, { listerWatcher: lw, watchIdleTimeoutMs: 150, backoff: { initialMs: 1, maxMs: 5 } });
+    inf.start();
+    await until(() => inf.lastSyncResourceVersion() === "11");
+    expect(inf.stats().idleRestarts).toBe(0);
+    expect(watches).toBe(1);
+    await inf.stop();
+  });
+
   it("relists after an ERROR 410 event and synthesizes deletes for vanished objects", async () => {
     const lw = scripted(
       [

@@ -5,8 +5,11 @@
  * List, then watch from the list's resourceVersion (with bookmarks). A 410
  * (HTTP or ERROR event) triggers a relist whose diff against the cache yields
  * adds, updates and synthesized deletes. Any other failure reconnects from the
- * last seen resourceVersion after a capped exponential backoff that resets as
- * soon as events flow. It never gives up until `stop()`.
+ * last seen resourceVersion after a capped exponential backoff (200 ms doubling
+ * to 5 s, ±20 %) that resets as soon as events flow. A watch that delivers
+ * nothing, not even a bookmark (the API server sends one about every minute),
+ * for `watchIdleTimeoutMs` (90 s) is taken for hung (a frozen server, a
+ * half-open connection) and restarted. It never gives up until `stop()`.
  */
 import type { KubeObject } from "@work-api/api";
 import { Backoff, abortReason, sleep, type BackoffOptions } from "./backoff.js";
@@ -62,8 +65,14 @@ export interface InformerOptions<T extends ObjectLike> extends InformerScope {
   name?: string;
   /** Re-deliver every cached object as an update this often; 0 = never. Default 0. */
   resyncPeriodMs?: number;
-  /** Reconnect backoff. Default 200 ms doubling to 30 s, ±10 % jitter. */
+  /** Reconnect backoff. Default 200 ms doubling to 5 s, ±20 % jitter. */
   backoff?: BackoffOptions;
+  /**
+   * A watch with no event and no bookmark for this long is hung (frozen server, half-open
+   * connection): it is aborted and started again. The API server sends a bookmark about every
+   * minute on an idle watch, so keep it well above 60 s. 0 disables. Default 90 s.
+   */
+  watchIdleTimeoutMs?: number;
   /** Base server-side watch timeout; each watch uses a random value in [base, 2·base]. Default 300 s. */
   watchTimeoutSeconds?: number;
   logger?: Logger;
@@ -86,6 +95,7 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
   private synced = false;
   private rv = "";
   private syncWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private readonly counts: InformerStats = { lists: 0, watches: 0, failures: 0, idleRestarts: 0, expired: 0 };
 
   constructor(client: KubeClient | undefined, resource: ResourceRef, opts: InformerOptions<T> = {}) {
     this.resource = resource;
@@ -94,7 +104,7 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
     else if (client !== undefined) this.lw = listerWatcherFor<T>(client, resource, opts);
     else throw new Error("Informer needs a client or a listerWatcher");
     this.log = (opts.logger ?? noopLogger).child({ informer: opts.name ?? resource.resource, ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}) });
-    this.backoff = new Backoff({ initialMs: 200, maxMs: 30_000, ...opts.backoff });
+    this.backoff = new Backoff({ initialMs: 200, maxMs: 5_000, jitter: 0.2, ...opts.backoff });
   }
 
   /** Registers handlers; once synced, existing objects are replayed as adds. Returns an unregister function. */
@@ -171,6 +181,11 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
     });
   }
 
+  /** What the informer did so far (for tests and metrics). */
+  stats(): InformerStats {
+    return { ...this.counts };
+  }
+
   /** resourceVersion of the last list, event or bookmark applied. */
   lastSyncResourceVersion(): string {
     return this.rv;
@@ -203,6 +218,7 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
       try {
         if (needList) {
           const list = await this.lw.list(signal);
+          this.counts.lists++;
           this.applyList(list.items);
           this.rv = list.resourceVersion;
           needList = false;
@@ -215,14 +231,28 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
         const started = Date.now();
         let events = 0;
         const timeoutSeconds = Math.floor(base * (1 + Math.random()));
-        for await (const ev of this.lw.watch({ resourceVersion: this.rv, timeoutSeconds, signal })) {
-          if (ev.type === "ERROR") throw KubeApiError.fromStatus(ev.object);
-          events++;
-          consecutiveGone = 0;
-          this.backoff.reset();
-          const rv = ev.object.metadata?.resourceVersion;
-          if (ev.type !== "BOOKMARK") this.applyEvent(ev.type, ev.object);
-          if (rv !== undefined && rv !== "") this.rv = rv;
+        const idle = new IdleWatchdog(signal, this.opts.watchIdleTimeoutMs ?? 90_000);
+        this.counts.watches++;
+        try {
+          for await (const ev of this.lw.watch({ resourceVersion: this.rv, timeoutSeconds, signal: idle.signal })) {
+            idle.touch();
+            if (ev.type === "ERROR") throw KubeApiError.fromStatus(ev.object);
+            events++;
+            consecutiveGone = 0;
+            this.backoff.reset();
+            const rv = ev.object.metadata?.resourceVersion;
+            if (ev.type !== "BOOKMARK") this.applyEvent(ev.type, ev.object);
+            if (rv !== undefined && rv !== "") this.rv = rv;
+          }
+        } catch (e) {
+          if (!idle.fired) throw e;
+        } finally {
+          idle.stop();
+        }
+        if (idle.fired && !signal.aborted) {
+          this.counts.idleRestarts++;
+          this.log.warn({ idleMs: idle.timeoutMs, resourceVersion: this.rv }, "Watch delivered nothing, not even a bookmark; restarting it");
+          continue;
         }
         this.log.debug({ events, resourceVersion: this.rv }, "Watch ended");
         // A stream that closes at once, repeatedly, must not spin.
@@ -230,7 +260,9 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
       } catch (e) {
         if (signal.aborted) break;
         const err = ensureError(e);
+        this.counts.failures++;
         if (isGone(err)) {
+          this.counts.expired++;
           needList = true;
           consecutiveGone++;
           this.log.info({ resourceVersion: this.rv }, "Watch expired, relisting");
@@ -277,5 +309,57 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
     } catch (e) {
       this.log.error({ err: ensureError(e) }, "Event handler failed");
     }
+  }
+}
+
+/** Counters of an {@link Informer}. */
+export interface InformerStats {
+  /** Lists applied (the first one and every relist). */
+  lists: number;
+  /** Watch requests started. */
+  watches: number;
+  /** Lists and watches that failed (each followed by a backoff or a relist). */
+  failures: number;
+  /** Watches restarted because they delivered nothing for `watchIdleTimeoutMs`. */
+  idleRestarts: number;
+  /** 410 Gone answers (each followed by a relist). */
+  expired: number;
+}
+
+/**
+ * Aborts its signal when {@link touch} was not called for `timeoutMs` (never when 0), or when
+ * the parent aborts. One per watch request.
+ */
+class IdleWatchdog {
+  private readonly ac = new AbortController();
+  private readonly onParent = (): void => this.ac.abort(this.parent.reason);
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  fired = false;
+
+  constructor(
+    private readonly parent: AbortSignal,
+    readonly timeoutMs: number,
+  ) {
+    parent.addEventListener("abort", this.onParent, { once: true });
+    this.touch();
+  }
+
+  get signal(): AbortSignal {
+    return this.ac.signal;
+  }
+
+  touch(): void {
+    if (this.timeoutMs <= 0) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      this.ac.abort(new Error(`watch idle for ${this.timeoutMs} ms`));
+    }, this.timeoutMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.parent.removeEventListener("abort", this.onParent);
   }
 }

@@ -6,7 +6,7 @@
 import http from "node:http";
 import https from "node:https";
 import { abortReason, sleep } from "./backoff.js";
-import { KubeApiError, type Status } from "./errors.js";
+import { KubeApiError, isNoAnswer, type Status } from "./errors.js";
 import { noopLogger, type Logger } from "./logger.js";
 import { buildQuery, type QueryParams } from "./paths.js";
 import { RequestCounter, verbFor, type Verb } from "./stats.js";
@@ -53,6 +53,8 @@ export interface TransportOptions {
   maxRetryAfterMs?: number;
   /** Where warnings (API `Warning` headers, retries) go. Default no-op. */
   logger?: Logger;
+  /** Called for every request that got no answer (see {@link isNoAnswer}): a reachability monitor's input. */
+  onNoAnswer?: (err: Error) => void;
 }
 
 /** Options of one request. */
@@ -121,7 +123,7 @@ export function decodeStatus(statusCode: number, body: string): Status {
 /** Sends requests to one API server. */
 export class Transport {
   readonly server: URL;
-  private readonly opts: Required<Omit<TransportOptions, "auth" | "logger">>;
+  private readonly opts: Required<Omit<TransportOptions, "auth" | "logger" | "onNoAnswer">>;
   private readonly auth: AuthProvider | undefined;
   private readonly log: Logger;
   private readonly counter = new RequestCounter();
@@ -129,12 +131,14 @@ export class Transport {
   private sessionPending: Promise<Session> | undefined;
   private readonly retiredAgents: http.Agent[] = [];
   private readonly warned = new Set<string>();
+  private readonly onNoAnswer: ((err: Error) => void) | undefined;
 
   constructor(opts: TransportOptions) {
     this.server = new URL(opts.server);
     if (this.server.protocol !== "https:" && this.server.protocol !== "http:") throw new Error(`unsupported server URL ${opts.server}`);
     this.auth = opts.auth;
     this.log = opts.logger ?? noopLogger;
+    this.onNoAnswer = opts.onNoAnswer;
     this.opts = {
       server: opts.server,
       maxSockets: opts.maxSockets ?? 64,
@@ -282,6 +286,7 @@ export class Transport {
           socketRetries++;
           continue;
         }
+        if (isNoAnswer(e)) this.onNoAnswer?.(e as Error);
         throw e;
       }
       this.noteWarnings(res);
@@ -305,13 +310,15 @@ export class Transport {
         forceAuth = true;
         continue;
       }
-      throw new KubeApiError({
+      const apiErr = new KubeApiError({
         statusCode: status,
         status: decodeStatus(status, text),
         method,
         path,
         ...(opts.object !== undefined ? { object: opts.object } : {}),
       });
+      if (isNoAnswer(apiErr)) this.onNoAnswer?.(apiErr);
+      throw apiErr;
     }
   }
 
