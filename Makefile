@@ -12,7 +12,7 @@ help:
 	@echo "make test   - lint, type check, unit and e2e tests against real local control planes"
 	@echo "make build  - npm ci, TypeScript build, Go control-plane binaries (cached)"
 	@echo "make bench  - benchmarks; writes bench/results/<date>.json and docs/benchmarks.md"
-	@echo "make soak   - the randomized differential agent test with a longer budget (SOAK_RUNS, SOAK_STEPS)"
+	@echo "make soak   - the randomized differential agent test and the hostile-manifest fuzz with longer budgets (SOAK_RUNS, SOAK_STEPS, SOAK_FUZZ_CASES)"
 	@echo "make test-compat - the compatibility subset of the e2e suite on the oldest supported Kubernetes (v1.35)"
 
 $(NPM_STAMP): package.json package-lock.json $(wildcard */package.json packages/*/package.json)
@@ -56,11 +56,13 @@ test-compat: build go-binaries-compat
 	LOCALPLANE_BIN_DIR="$$(bash scripts/build-go-binaries.sh --compat)" E2E_EXPECT_KUBE_MINOR="$$(awk '$$1 == "k8s.io/kubernetes" { split($$2, v, "."); print v[2]; exit }' packages/localplane/go/kube-compat/go.mod)" npx vitest run --project e2e $(COMPAT_E2E)
 
 # Longer randomized runs than `make test` gives them: the differential agent test
-# (DIFF_RUNS sequences of up to DIFF_STEPS Work edits; DIFF_SEED=<n> reproduces one).
+# (DIFF_RUNS sequences of up to DIFF_STEPS Work edits; DIFF_SEED=<n> reproduces one)
+# and the hostile-manifest fuzz (SOAK_FUZZ_CASES manifests; FUZZ_SEED=<n> reproduces one).
 SOAK_RUNS ?= 25
 SOAK_STEPS ?= 10
+SOAK_FUZZ_CASES ?= 10000
 soak: build
-	DIFF_RUNS=$(SOAK_RUNS) DIFF_STEPS=$(SOAK_STEPS) npx vitest run --project e2e e2e/src/agent-differential.test.ts
+	DIFF_RUNS=$(SOAK_RUNS) DIFF_STEPS=$(SOAK_STEPS) FUZZ_CASES=$(SOAK_FUZZ_CASES) npx vitest run --project e2e e2e/src/agent-differential.test.ts e2e/src/agent-fuzz.test.ts
 
 demo: build
 	bash scripts/demo.sh

@@ -9,6 +9,8 @@ describe("isNoAnswer", () => {
     expect(isNoAnswer(refused())).toBe(true);
     expect(isNoAnswer(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" }))).toBe(true);
     expect(isNoAnswer(new KubeApiError({ statusCode: 503 }))).toBe(true);
+    expect(isNoAnswer(Object.assign(new Error("self-signed certificate"), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" }))).toBe(false);
+    expect(isNoAnswer(new TypeError("a bug"))).toBe(false);
     expect(isNoAnswer(new KubeApiError({ statusCode: 409 }))).toBe(false);
     expect(isNoAnswer(new KubeApiError({ statusCode: 404 }))).toBe(false);
     expect(isNoAnswer(Object.assign(new Error("aborted"), { name: "AbortError" }))).toBe(false);

@@ -180,8 +180,13 @@ export function isNoAnswer(err: unknown): boolean {
   if (isAbortError(err)) return false;
   const e = apiError(err);
   if (e !== undefined) return e.statusCode === 502 || e.statusCode === 503 || e.statusCode === 504;
-  return err instanceof Error && typeof (err as { code?: unknown }).code === "string";
+  const code = (err as { code?: unknown } | null)?.code;
+  // Not TLS or certificate errors: a server that answers with the wrong certificate did answer.
+  return err instanceof Error && typeof code === "string" && NO_ANSWER_CODES.has(code);
 }
+
+/** Socket and DNS error codes of a connection that failed, dropped or timed out. */
+const NO_ANSWER_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "EHOSTDOWN", "ENETUNREACH", "ENETDOWN", "ENOTFOUND", "EAI_AGAIN", "ERR_STREAM_PREMATURE_CLOSE", "UND_ERR_SOCKET"]);
 
 /** True when `err` is the rejection of an aborted operation. */
 export function isAbortError(err: unknown): boolean {
