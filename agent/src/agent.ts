@@ -9,15 +9,15 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { CLUSTER_ID_PROPERTY, ClusterPropertyResource, type AppliedWork, type ClusterProperty, type KubeObject, type Work } from "@work-api/api";
 import { LastApplied, appliedWorkOwners, type ResourceMapping } from "@work-api/apply";
 import { existsSync, readFileSync } from "node:fs";
-import { Controller, EventRecorder, KubeClient, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNotFound, type Logger } from "@work-api/runtime";
+import { Controller, EventRecorder, KubeClient, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNoAnswer, isNotFound, type Logger } from "@work-api/runtime";
 import { AppliedWorkCache } from "./applied-works.js";
 import type { AgentConfig } from "./config.js";
 import { HubCredentials, parseSecretRef } from "./credentials.js";
 import { Heartbeat } from "./heartbeat.js";
-import { HubWorkCache } from "./hub.js";
+import { HubUnreachableError, HubWorkCache } from "./hub.js";
 import { ReachabilityMonitor } from "./reachability.js";
 import { AGENT_LABEL, agentObjectLabel } from "./labels.js";
-import { WorkReconciler } from "./reconciler.js";
+import { SpokeUnreachableError, WorkReconciler } from "./reconciler.js";
 import { SpokeCache } from "./spoke.js";
 import { workChanged } from "./predicates.js";
 
@@ -106,9 +106,14 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   const acting = { now: !cfg.leaderElect };
   const creds = new HubCredentials({ kubeconfigPath: cfg.hubKubeconfig, hubNamespace: "", spokeSecret, intervalMs: cfg.credentialsRefreshMs, mayPersist: () => acting.now, log });
   // Requests that get no answer feed the reachability monitors (made below, once the clients exist).
-  const noAnswer: { hub?: (err: Error) => void; spoke?: (err: Error) => void } = {};
-  const hub = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log, onNoAnswer: (e) => noAnswer.hub?.(e) });
-  const spoke = KubeClient.fromKubeConfig(loadKubeConfig(cfg.spokeKubeconfig), { userAgent: USER_AGENT, logger: log, onNoAnswer: (e) => noAnswer.spoke?.(e) });
+  const monitors: { hub?: ReachabilityMonitor; spoke?: ReachabilityMonitor } = {};
+  const watched = (name: "hub" | "spoke"): { onNoAnswer: (e: Error) => void; onAnswer: () => void } => ({
+    onNoAnswer: (e) => monitors[name]?.failed(e),
+    onAnswer: () => monitors[name]?.answered(),
+  });
+  // Hub requests time out after 15 s (not the default 30 s), so a frozen hub holds a worker briefly.
+  const hub = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log, timeoutMs: 15_000, ...watched("hub") });
+  const spoke = KubeClient.fromKubeConfig(loadKubeConfig(cfg.spokeKubeconfig), { userAgent: USER_AGENT, logger: log, ...watched("spoke") });
 
   const clusterName = cfg.clusterName ?? (await clusterIdOf(spoke));
   if (!clusterName) {
@@ -137,13 +142,13 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
       onChange: (up) => gauge.set({}, up ? 1 : 0),
       log: alog,
     });
-    noAnswer[name] = (e): void => m.failed(e);
+    monitors[name] = m;
     return m;
   };
   const hubMonitor = monitor("hub", hub);
   const spokeMonitor = monitor("spoke", spoke);
-  const works = new HubWorkCache(hub, hubNamespace, cfg.resyncPeriodMs, alog, hubMonitor);
-  const appliedWorks = new AppliedWorkCache(spoke, `${AGENT_LABEL}=${agentId}`, alog);
+  const works = new HubWorkCache(hub, hubNamespace, cfg.resyncPeriodMs, alog, hubMonitor, cfg.watchIdleTimeoutMs);
+  const appliedWorks = new AppliedWorkCache(spoke, `${AGENT_LABEL}=${agentId}`, alog, cfg.watchIdleTimeoutMs);
   // Spoke events need the controller, which needs the reconciler, which needs the spoke cache: bind late.
   const queue: { enqueue?: (name: string) => void } = {};
   // A spoke event wakes every Work of this agent that lists the object: by its AppliedWork owners and by the inventories.
@@ -161,11 +166,21 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     client: spoke,
     mapper: new RestMapper(spoke),
     labelSelector: agentObjectLabel(agentId),
+    watchIdleTimeoutMs: cfg.watchIdleTimeoutMs,
     log: alog,
     onChange: (obj: KubeObject, m: ResourceMapping) => {
       for (const name of worksOf(obj, m)) queue.enqueue?.(name);
     },
   });
+  const idle = registry.counter({ name: "work_agent_watch_idle_restarts_total", help: "Watches restarted because they delivered nothing, not even a bookmark, for --watch-idle-timeout (a frozen API server, a half-open connection).", labelNames: ["cluster"] });
+  const idleSeen = new Map<string, number>();
+  idle.collect = (): void => {
+    const sum = (list: { stats(): { idleRestarts: number } }[]): number => list.reduce((n, i) => n + i.stats().idleRestarts, 0);
+    for (const [cluster, n] of [["hub", sum([works.informer])], ["spoke", sum([appliedWorks.informer, ...spokeObjects.informers()])]] as const) {
+      idle.inc({ cluster }, n - (idleSeen.get(cluster) ?? 0));
+      idleSeen.set(cluster, n);
+    }
+  };
   const recorder = new EventRecorder({ client: hub, component: "work-agent", instance: clusterName, logger: alog });
   const manifests = registry.counter({ name: "work_agent_manifests_total", help: "Manifest outcomes per reconcile (created, configured, unchanged, failed) and objects let go of (pruned: deleted; released: left to the other Works that list them).", labelNames: ["action"] });
   const evictions = registry.counter({ name: "work_agent_evictions_total", help: "Works found gone from the hub without their finalizer (marked), back within the grace period (cancelled), and evicted after it (evicted).", labelNames: ["stage"] });
@@ -184,7 +199,8 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     force: cfg.forceConflicts,
     evictionGracePeriodMs: cfg.evictionGracePeriodMs,
     spokeOutageGracePeriodMs: cfg.spokeOutageGracePeriodMs,
-    spokeUnreachableForMs: () => spokeMonitor.unreachableForMs(),
+    // Just after the spoke's API server came back, its custom resources may 404 until their CRDs are served again.
+    spokeSettling: () => spokeMonitor.sinceRecoveryMs() < 30_000,
     onEviction: (stage) => evictions.inc({ stage }),
     works,
     appliedWorks,
@@ -194,7 +210,15 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   });
   const controller = new Controller({
     name: "work",
-    reconcile: (key, sig) => reconciler.reconcile(key, sig),
+    reconcile: async (key, sig) => {
+      try {
+        return await reconciler.reconcile(key, sig);
+      } catch (err) {
+        // Held back by an outage: reconciled again as soon as the server answers (see recovered.now).
+        if (heldBack(err)) held.add(key);
+        throw err;
+      }
+    },
     concurrency: cfg.concurrency,
     waitFor: [works.informer, appliedWorks.informer],
     logger: alog,
@@ -202,11 +226,13 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     stopTimeoutMs: cfg.shutdownTimeoutMs,
   });
   const ctl = controller;
+  const held = new Set<string>();
   queue.enqueue = (name) => ctl.enqueue(name);
   recovered.now = (): void => {
-    // Status writes failed while the hub was away and their keys sit in backoff: all of them now.
-    const names = new Set(works.informer.list().map((w) => w.metadata.name!));
-    for (const aw of appliedWorks.informer.list()) if (aw.spec.workNamespace === hubNamespace) names.add(aw.spec.workName);
+    // The Works an outage held back sit in backoff (up to minutes by now): reconcile them at once.
+    // Works failing for other reasons keep their backoff.
+    const names = [...held];
+    held.clear();
     for (const name of names) {
       ctl.queue.forget(name);
       ctl.enqueue(name);
@@ -339,6 +365,14 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     else signal.addEventListener("abort", () => finish(), { once: true });
   });
   return { clusterName, hubNamespace, done };
+}
+
+/** A reconcile failure that only says a server did not answer (so the Work waits for its return). */
+function heldBack(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof HubUnreachableError || e instanceof SpokeUnreachableError || isNoAnswer(e)) return true;
+  }
+  return false;
 }
 
 /** This replica lost the leader Lease: another one may act already, so it must stop at once. */

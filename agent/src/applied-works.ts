@@ -28,8 +28,9 @@ export class AppliedWorkCache implements SpokeAppliedWorks {
     private readonly client: KubeClient,
     labelSelector: string,
     log: Logger,
+    watchIdleTimeoutMs?: number,
   ) {
-    this.informer = new Informer<AppliedWork>(client, AppliedWorkResource, { labelSelector, logger: log, name: "appliedworks" });
+    this.informer = new Informer<AppliedWork>(client, AppliedWorkResource, { labelSelector, logger: log, name: "appliedworks", ...(watchIdleTimeoutMs !== undefined ? { watchIdleTimeoutMs } : {}) });
     this.informer.addIndex(BY_UID, (aw) => (aw.metadata.uid ? [aw.metadata.uid] : []));
     this.informer.addIndex(BY_OBJECT, (aw) => (aw.status?.appliedResources ?? []).map(inventoryKey));
     this.written = new WriteMemory<AppliedWork>(() => this.informer.lastSyncResourceVersion());

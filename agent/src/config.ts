@@ -14,11 +14,12 @@ export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: "field-manager", type: "string", env: "WORK_AGENT_FIELD_MANAGER", default: "work-agent", description: "Base server-side-apply field manager; each Work applies as <field-manager>-<work id> (at most 128 characters)." },
   { name: "force-conflicts", type: "bool", env: "WORK_AGENT_FORCE_CONFLICTS", default: true, description: "Override out-of-band field managers (kubectl, other controllers) for the fields a Work sets, with a forced second apply (drift is reverted). With false, such a conflict fails the manifest with reason ApplyConflict. Fields another Work holds are never taken: that Work keeps them and this one reports ApplyConflict." },
   { name: "eviction-grace-period", type: "duration", env: "WORK_AGENT_EVICTION_GRACE_PERIOD", default: 3_600_000, description: "How long the objects of a Work that disappeared from the hub without its finalizer having run (a hub restored from a backup, a re-created namespace, a stripped finalizer) stay on the spoke before they are deleted. The agent confirms the absence with a read of the hub and records when it started in the AppliedWork (status.evictionStartTime), so the period survives restarts; the Work coming back cancels it. 0 never evicts (an admin deletes the AppliedWork). A Work deleted normally is garbage-collected at once." },
-  { name: "spoke-outage-grace-period", type: "duration", env: "WORK_AGENT_SPOKE_OUTAGE_GRACE_PERIOD", default: 120_000, description: "While the spoke API server does not answer (a restart, an upgrade), Work statuses stay as they were for this long: no Work flips to Applied=False for an outage shorter than this. Past it, the manifests that could not be applied report Applied=False with reason SpokeUnreachable until the spoke answers again; nothing is deleted either way." },
+  { name: "spoke-outage-grace-period", type: "duration", env: "WORK_AGENT_SPOKE_OUTAGE_GRACE_PERIOD", default: 120_000, description: "While the spoke API server does not answer a Work's applies (a restart, an upgrade), the Work's status stays as it was for this long, counted from its first unanswered apply: no Work flips to Applied=False for an outage shorter than this. Past it, the manifests that could not be applied report Applied=False with reason SpokeUnreachable until the spoke answers again; nothing is deleted either way." },
   { name: "leader-elect", type: "bool", env: "WORK_AGENT_LEADER_ELECT", default: false, description: "Reconcile and heartbeat only while holding a leader Lease on the spoke, so several replicas can run for availability (the join manifests run 2 with it on). A replica that loses the Lease exits so its restart starts a clean term; the standby takes over within the lease duration." },
   { name: "leader-election-namespace", type: "string", env: "WORK_AGENT_LEADER_ELECTION_NAMESPACE", defaultText: "the pod's namespace in a cluster, else default", description: "Spoke namespace of the leader Lease." },
   { name: "leader-election-id", type: "string", env: "WORK_AGENT_LEADER_ELECTION_ID", defaultText: "work-agent-<agent id>", description: "Name of the leader Lease (one per hub URL and hub namespace)." },
   { name: "leader-election-lease-duration", type: "duration", env: "WORK_AGENT_LEADER_ELECTION_LEASE_DURATION", default: 15_000, description: "How long the leader's Lease is valid without renewal before a standby may take over." },
+  { name: "watch-idle-timeout", type: "duration", env: "WORK_AGENT_WATCH_IDLE_TIMEOUT", default: 90_000, description: "A watch (of the hub's Works, the spoke's AppliedWorks and applied objects) that delivers no event and no bookmark for this long is taken for hung (a frozen API server, a half-open connection) and restarted from its last resourceVersion. The API server sends a bookmark every minute on an idle watch; behind a proxy that strips bookmarks, raise it or set 0 (never)." },
   { name: "concurrency", type: "int", env: "WORK_AGENT_CONCURRENCY", default: 8, description: "Works reconciled in parallel (one key is never on two workers)." },
   { name: "resync-period", type: "duration", env: "WORK_AGENT_RESYNC_PERIOD", default: 600_000, description: "Every Work is reconciled again at this interval even without events (0 disables)." },
   { name: "health-addr", type: "string", env: "WORK_AGENT_HEALTH_ADDR", default: ":8081", description: "Address for /healthz and /readyz (host:port; \"0\" disables). If the port is taken the agent logs it and runs without." },
@@ -47,6 +48,7 @@ export interface AgentConfig {
   forceConflicts: boolean;
   evictionGracePeriodMs: number;
   spokeOutageGracePeriodMs: number;
+  watchIdleTimeoutMs: number;
   leaderElect: boolean;
   leaderElectionNamespace: string | undefined;
   leaderElectionId: string | undefined;
@@ -79,6 +81,7 @@ export function toConfig(v: FlagValues): AgentConfig {
     forceConflicts: v["force-conflicts"] !== false,
     evictionGracePeriodMs: Number(v["eviction-grace-period"] ?? 3_600_000),
     spokeOutageGracePeriodMs: Number(v["spoke-outage-grace-period"] ?? 120_000),
+    watchIdleTimeoutMs: Number(v["watch-idle-timeout"] ?? 90_000),
     leaderElect: v["leader-elect"] === true,
     leaderElectionNamespace: s("leader-election-namespace"),
     leaderElectionId: s("leader-election-id"),

@@ -26,8 +26,9 @@ export class HubWorkCache implements HubWorks {
     resyncPeriodMs: number,
     log: Logger,
     private readonly monitor?: Pick<ReachabilityMonitor, "failed" | "reachable">,
+    watchIdleTimeoutMs?: number,
   ) {
-    this.informer = new Informer<Work>(client, WorkResource, { namespace, resyncPeriodMs, logger: log, name: "works" });
+    this.informer = new Informer<Work>(client, WorkResource, { namespace, resyncPeriodMs, logger: log, name: "works", ...(watchIdleTimeoutMs !== undefined ? { watchIdleTimeoutMs } : {}) });
     this.written = new WriteMemory<Work>(() => this.informer.lastSyncResourceVersion());
     this.informer.onDelete((w) => this.written.forget(makeKey(w.metadata.namespace, w.metadata.name!)));
   }

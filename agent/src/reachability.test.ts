@@ -17,47 +17,74 @@ describe("isNoAnswer", () => {
   });
 });
 
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));
+  if (!cond()) throw new Error("condition not met");
+}
+
+function monitor(answers: (Error | undefined)[], intervalMs = 5): { m: ReachabilityMonitor; probes: () => number; recovered: () => number; changes: boolean[] } {
+  let probes = 0;
+  let recovered = 0;
+  const changes: boolean[] = [];
+  const m = new ReachabilityMonitor({
+    name: "hub",
+    probe: async () => {
+      const a = answers[Math.min(probes, answers.length - 1)];
+      probes++;
+      if (a) throw a;
+    },
+    onRecovered: () => recovered++,
+    onChange: (up) => changes.push(up),
+    intervalMs,
+    log: noopLogger,
+  });
+  return { m, probes: () => probes, recovered: () => recovered, changes };
+}
+
 describe("ReachabilityMonitor", () => {
-  it("probes after a request got no answer and calls onRecovered once, when a probe answers", async () => {
-    let probes = 0;
-    let recovered = 0;
-    const changes: boolean[] = [];
-    const m = new ReachabilityMonitor({ name: "hub",
-      probe: async () => {
-        probes++;
-        if (probes < 3) throw refused();
-      },
-      onRecovered: () => recovered++,
-      onChange: (up) => changes.push(up),
-      intervalMs: 5,
-      log: noopLogger,
-    });
-    m.failed(new KubeApiError({ statusCode: 409 }));
-    expect(m.reachable()).toBe(true);
-    m.failed(refused());
-    m.failed(refused());
-    expect(m.reachable()).toBe(false);
-    expect(m.unreachableForMs(Date.now() + 1000)).toBeGreaterThanOrEqual(1000);
-    await new Promise<void>((resolve) => {
-      const t = setInterval(() => {
-        if (recovered > 0) {
-          clearInterval(t);
-          resolve();
-        }
-      }, 2);
-    });
-    expect(m.reachable()).toBe(true);
-    expect(probes).toBe(3);
-    expect(recovered).toBe(1);
-    expect(changes).toEqual([false, true]);
-    await m.stop();
+  it("takes one unanswered request whose probe is answered for no outage", async () => {
+    const t = monitor([undefined]);
+    t.m.failed(refused());
+    await until(() => t.probes() === 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.m.reachable()).toBe(true);
+    expect(t.changes).toEqual([]);
+    expect(t.recovered()).toBe(0);
+    await t.m.stop();
+  });
+
+  it("is down when the probe gets no answer either, and back (onRecovered once) on the first answer; a 401 is an answer", async () => {
+    const t = monitor([refused(), refused(), new KubeApiError({ statusCode: 401 })]);
+    t.m.failed(new KubeApiError({ statusCode: 409 }));
+    expect(t.probes()).toBe(0);
+    t.m.failed(refused());
+    t.m.failed(refused());
+    await until(() => !t.m.reachable());
+    expect(t.m.unreachableForMs(Date.now() + 1000)).toBeGreaterThanOrEqual(1000);
+    await until(() => t.recovered() > 0);
+    expect(t.m.reachable()).toBe(true);
+    expect(t.probes()).toBe(3);
+    expect(t.recovered()).toBe(1);
+    expect(t.changes).toEqual([false, true]);
+    expect(t.m.sinceRecoveryMs()).toBeLessThan(1000);
+    await t.m.stop();
+  });
+
+  it("is back as soon as another request of the client gets an answer", async () => {
+    const t = monitor([refused()], 60_000);
+    t.m.failed(refused());
+    await until(() => !t.m.reachable());
+    t.m.answered();
+    expect(t.m.reachable()).toBe(true);
+    expect(t.recovered()).toBe(1);
+    await t.m.stop();
   });
 
   it("stops probing on stop", async () => {
-    let probes = 0;
-    const m = new ReachabilityMonitor({ name: "hub", probe: async () => void probes++, onRecovered: () => undefined, intervalMs: 1_000, log: noopLogger });
-    m.failed(refused());
-    await m.stop();
-    expect(probes).toBe(0);
+    const t = monitor([refused()], 60_000);
+    t.m.failed(refused());
+    await until(() => !t.m.reachable());
+    await t.m.stop();
+    expect(t.probes()).toBe(1);
   });
 });

@@ -55,13 +55,17 @@ export interface ReconcilerOptions {
    */
   evictionGracePeriodMs?: number;
   /**
-   * While the spoke does not answer, statuses stay as they are for this long (a restart of its API
-   * server flips no Work to Applied=False); past it, the failures are reported (reason
-   * SpokeUnreachable). Default 2 min.
+   * While the spoke does not answer a Work's applies, its status stays as it is for this long,
+   * counted per Work from its first unanswered apply (a restart of the spoke's API server flips no
+   * Work to Applied=False); past it the failures are reported (reason SpokeUnreachable). Default 2 min.
    */
   spokeOutageGracePeriodMs?: number;
-  /** How long the spoke has not answered (0 while it does). */
-  spokeUnreachableForMs?: () => number;
+  /**
+   * True just after the spoke's API server came back from an outage: a custom resource answered
+   * with 404 (KindNotFound) is then taken for its CRD not served yet, and held back like an
+   * unanswered apply (within the same grace period).
+   */
+  spokeSettling?: () => boolean;
   /** Eviction progress, for metrics: marked (found gone), cancelled (came back), evicted (deleted). */
   onEviction?: (stage: "marked" | "cancelled" | "evicted") => void;
   /** Clock, for tests. Default Date.now. */
@@ -115,6 +119,8 @@ export class PruneFailedError extends Error {
 
 export class WorkReconciler {
   private readonly lastApplied: LastApplied;
+  /** Per Work: when its applies first went unanswered (cleared by a reconcile the spoke answered). */
+  private readonly unanswered = new Map<string, number>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.lastApplied = o.lastApplied ?? new LastApplied();
@@ -136,6 +142,7 @@ export class WorkReconciler {
   async reconcile(key: string, signal?: AbortSignal): Promise<ReconcileResult> {
     const work = this.o.works.get(this.o.hubNamespace, key);
     const awName = this.appliedWorkName(key);
+    if (!work || work.metadata.deletionTimestamp) this.unanswered.delete(key);
     if (!work) return this.cleanupOrphan(key, awName);
     if (work.metadata.deletionTimestamp) return this.finalize(work, awName);
 
@@ -173,10 +180,16 @@ export class WorkReconciler {
       ...(signal ? { signal } : {}),
     });
 
-    const noAnswer = results.filter((r) => r.action === "failed" && r.reason === ApplyFailureReason.SpokeUnreachable);
-    if (noAnswer.length > 0 && (this.o.spokeUnreachableForMs?.() ?? 0) < (this.o.spokeOutageGracePeriodMs ?? 120_000)) {
+    const settling = this.o.spokeSettling?.() === true;
+    const noAnswer = results.filter((r) => r.action === "failed" && (r.reason === ApplyFailureReason.SpokeUnreachable || (settling && r.reason === ApplyFailureReason.KindNotFound)));
+    if (noAnswer.length > 0) {
+      const now = (this.o.now ?? Date.now)();
+      const since = this.unanswered.get(key) ?? now;
+      this.unanswered.set(key, since);
       // Nothing is known about these objects: report nothing (the status keeps what it said) and retry.
-      throw new SpokeUnreachableError(`${this.o.hubNamespace}/${key}`, noAnswer);
+      if (now - since < (this.o.spokeOutageGracePeriodMs ?? 120_000)) throw new SpokeUnreachableError(`${this.o.hubNamespace}/${key}`, noAnswer);
+    } else {
+      this.unanswered.delete(key);
     }
     const plan = planInventory(previous, results);
     const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, fieldManager, [...plan.applied, ...plan.kept]) : [];

@@ -21,6 +21,8 @@ export interface SpokeCacheOptions {
   onChange: (obj: KubeObject, m: ResourceMapping) => void;
   /** How long a reader waits for a new informer's first list. Default 30 s. */
   syncTimeoutMs?: number;
+  /** Watch idle timeout of the informers (see InformerOptions.watchIdleTimeoutMs). */
+  watchIdleTimeoutMs?: number;
 }
 
 interface Entry {
@@ -48,6 +50,11 @@ export class SpokeCache implements SpokeObjects {
     this.mapper = o.mapper;
   }
 
+  /** The informers of the kinds watched (for their counters). */
+  informers(): Informer[] {
+    return [...this.entries.values()].flatMap((e) => (e.informer ? [e.informer] : []));
+  }
+
   /** Number of kinds watched, for metrics and tests. */
   get watchedKinds(): number {
     return [...this.entries.values()].filter((e) => e.informer !== undefined).length;
@@ -63,14 +70,20 @@ export class SpokeCache implements SpokeObjects {
         // Probe: an informer on a resource the agent may not list would retry forever.
         await this.o.client.list(refOf(m), { labelSelector: this.o.labelSelector, limit: 1 });
       } catch (err) {
-        if (isForbidden(err) || isNotFound(err)) {
+        if (isForbidden(err)) {
           this.o.log.info({ resource: k, err: (err as Error).message }, "cannot watch resource; reading objects one by one");
           return;
         }
+        // Anything else (a kind not served yet, a spoke that does not answer): ask again next time.
         this.entries.delete(k);
         throw err;
       }
-      const inf = new Informer(this.o.client, refOf(m), { labelSelector: this.o.labelSelector, logger: this.o.log, name: `spoke-${m.resource}` });
+      const inf = new Informer(this.o.client, refOf(m), {
+        labelSelector: this.o.labelSelector,
+        logger: this.o.log,
+        name: `spoke-${m.resource}`,
+        ...(this.o.watchIdleTimeoutMs !== undefined ? { watchIdleTimeoutMs: this.o.watchIdleTimeoutMs } : {}),
+      });
       inf.addEventHandler({
         onAdd: (obj) => this.o.onChange(obj, m),
         onUpdate: (oldObj, obj) => {
@@ -90,7 +103,8 @@ export class SpokeCache implements SpokeObjects {
         // Forget this kind so the next read starts over instead of failing forever.
         this.entries.delete(k);
         await inf.stop();
-        throw err;
+        // A cache that cannot sync in time is a spoke that does not answer (transient: isNoAnswer).
+        throw Object.assign(new Error(`spoke cache of ${k} did not sync within ${this.o.syncTimeoutMs ?? 30_000} ms`, { cause: err }), { code: "ETIMEDOUT" });
       }
     })();
     this.entries.set(k, created);

@@ -9,7 +9,7 @@
  * reported.
  *
  * FUZZ_CASES (default 1,000 in `make test`; `make soak` runs 10,000),
- * FUZZ_SEED (logged; a failing seed reproduces).
+ * FUZZ_SEED (logged; a failing seed reproduces with the same FUZZ_CASES).
  */
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Work } from "@work-api/api";
 import { mintAgentKubeconfig, startAgent, type AgentProcess } from "./agent-harness.js";
 import { putWork } from "./contract-helpers.js";
-import { clients, hubKubeconfig, spokeKubeconfig, testNamespace, waitFor } from "./env.js";
+import { clients, hubKubeconfig, kubectlOk, spokeKubeconfig, testNamespace, waitFor } from "./env.js";
 import { condition, manifestCondition, readWork } from "./work-helpers.js";
 
 const CASES = Number(process.env.FUZZ_CASES ?? 1_000);
@@ -28,7 +28,24 @@ const hub = clients(hubKubeconfig());
 const spoke = clients(spokeKubeconfig(1));
 let agent: AgentProcess;
 
+/** A CRD that keeps any fields: deep objects reach the agent's diff and server-side apply. */
+const FUZZ_CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: fuzzes.fuzz.work-api.test }
+spec:
+  group: fuzz.work-api.test
+  scope: Namespaced
+  names: { plural: fuzzes, singular: fuzz, kind: Fuzz }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
+`;
+
 beforeAll(async () => {
+  await kubectlOk(spokeKubeconfig(1), ["apply", "-f", "-"], { input: FUZZ_CRD });
+  await kubectlOk(spokeKubeconfig(1), ["wait", "--for", "condition=Established", "crd/fuzzes.fuzz.work-api.test", "--timeout", "60s"]);
   agent = await startAgent({ hubKubeconfig: await mintAgentKubeconfig(hubKubeconfig(), cluster), spokeKubeconfig: spokeKubeconfig(1), clusterName: cluster, args: ["--concurrency", "8"] });
 });
 
@@ -57,7 +74,8 @@ const hostile = (name: string): fc.Arbitrary<Case> =>
     },
     { weight: 1, arbitrary: fc.integer({ min: 254, max: 2_000 }).map((n) => ({ m: cm(name, { data: { ["k".repeat(n)]: "v" } }), good: false, kind: "huge key" })) },
     { weight: 1, arbitrary: fc.stringMatching(/^[A-Z][a-z]{2,10}$/).map((k) => ({ m: { apiVersion: "fuzz.example.com/v1", kind: k, metadata: { name, namespace: ns } }, good: false, kind: "unknown kind" })) },
-    { weight: 1, arbitrary: fc.integer({ min: 20, max: 150 }).map((d) => ({ m: cm(name, { data: { deep: nest(d) } }), good: false, kind: "deep nesting" })) },
+    { weight: 1, arbitrary: fc.integer({ min: 20, max: 150 }).map((d) => ({ m: cm(name, { data: { deep: nest(d) } }), good: false, kind: "deep nesting in a ConfigMap" })) },
+    { weight: 1, arbitrary: fc.integer({ min: 20, max: 100 }).map((d) => ({ m: { apiVersion: "fuzz.work-api.test/v1", kind: "Fuzz", metadata: { name, namespace: ns }, spec: { deep: nest(d), text: "ünïcödé 😀" } }, good: true, kind: "deep object" })) },
     {
       weight: 1,
       arbitrary: fc
@@ -101,7 +119,7 @@ async function peakRssMiB(pid: number): Promise<number> {
 
 describe(`agent fuzz (${CASES} cases, seed ${SEED})`, () => {
   it("never crashes, names every bad manifest, applies every good one exactly, and nothing else", async () => {
-    console.info(`[fuzz] FUZZ_SEED=${SEED} FUZZ_CASES=${CASES}`);
+    console.info(`[fuzz] reproduce with FUZZ_SEED=${SEED} FUZZ_CASES=${CASES}`);
     const works = generate(SEED, CASES);
     // Near and over the size limit of a ConfigMap (1 MiB), each in a Work of its own.
     works.push([{ m: cm("near-limit", { data: { big: "n".repeat(900 * 1024) } }), good: true, kind: "near size limit" }]);
@@ -125,6 +143,8 @@ describe(`agent fuzz (${CASES} cases, seed ${SEED})`, () => {
         }),
       );
     }
+    // Every generated Work passes the hub's schema: none may be lost from the checks below.
+    expect(refused, "Works refused by the hub").toEqual([]);
     const created = new Set(Array.from({ length: works.length }, (_, i) => `fuzz${i}`).filter((n) => !refused.some((r) => r.startsWith(`${n}:`))));
     const statuses = new Map<string, Work>();
     await waitFor(
@@ -143,6 +163,7 @@ describe(`agent fuzz (${CASES} cases, seed ${SEED})`, () => {
     );
 
     const expected = new Map<string, unknown>();
+    const expectedFuzz = new Map<string, unknown>();
     let bad = 0;
     for (const name of created) {
       const w = statuses.get(name)!;
@@ -152,7 +173,8 @@ describe(`agent fuzz (${CASES} cases, seed ${SEED})`, () => {
         if (c.good) {
           expect(applied?.status, what).toBe("True");
           const md = c.m.metadata as { name: string };
-          expected.set(md.name, (c.m as { data?: unknown }).data ?? {});
+          if (c.m.kind === "Fuzz") expectedFuzz.set(md.name, (c.m as { spec?: unknown }).spec);
+          else expected.set(md.name, (c.m as { data?: unknown }).data ?? {});
         } else {
           bad++;
           expect(applied?.status, what).toBe("False");
@@ -165,10 +187,14 @@ describe(`agent fuzz (${CASES} cases, seed ${SEED})`, () => {
     const live = (await spoke.core.listNamespacedConfigMap({ namespace: ns })).items.filter((c) => c.metadata?.name !== "kube-root-ca.crt");
     expect(live.map((c) => c.metadata!.name!).sort()).toEqual([...expected.keys()].sort());
     for (const c of live) expect(c.data ?? {}, c.metadata!.name).toEqual(expected.get(c.metadata!.name!));
+    expect(expected.has("near-limit") && !expected.has("over-limit")).toBe(true);
+    const fuzzes = ((await spoke.custom.listNamespacedCustomObject({ group: "fuzz.work-api.test", version: "v1", namespace: ns, plural: "fuzzes" })) as { items: { metadata: { name: string }; spec?: unknown }[] }).items;
+    expect(fuzzes.map((f) => f.metadata.name).sort()).toEqual([...expectedFuzz.keys()].sort());
+    for (const f of fuzzes) expect(f.spec, f.metadata.name).toEqual(expectedFuzz.get(f.metadata.name));
     expect(agent.proc.exitCode).toBeNull();
     const peak = await peakRssMiB(agent.proc.pid!);
     for (const r of refused.slice(0, 30)) console.info(`[fuzz] refused ${r}`);
-    console.info(`[fuzz] ${total} cases in ${created.size} Works (${refused.length} Works refused by the hub's schema): ${bad} bad manifests named, ${expected.size} good applied, 0 crashes, agent peak RSS ${peak.toFixed(0)} MiB`);
+    console.info(`[fuzz] ${total} cases in ${created.size} Works: ${bad} bad manifests named, ${expected.size} good ConfigMaps and ${expectedFuzz.size} deep custom objects applied exactly, 0 crashes, agent peak RSS ${peak.toFixed(0)} MiB`);
     expect(peak).toBeLessThan(768);
   }, 1_800_000);
 });

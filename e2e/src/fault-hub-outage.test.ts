@@ -111,6 +111,7 @@ for (const mode of ["stopped", "frozen"] as const) {
           const applied = (w: typeof lateNow): string | undefined => condition(w?.status?.conditions, "Applied")?.status;
           if (applied(lateNow) !== "True" || applied(doomedNow) !== "False") return false;
           if (manifestCondition(doomedNow, 0)?.conditions.find((c) => c.type === "Applied")?.reason !== "NamespaceNotFound") return false;
+          // The other Works did not regress on the way (their status was already current before).
           for (let i = 0; i < WORKS; i++) {
             const w = await readWork(hub.clients.objects, cluster, `w${i}`);
             const c = condition(w?.status?.conditions, "Applied");

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintAgentKubeconfig, startAgent, sumMetric, type AgentProcess } from "./agent-harness.js";
 import { configMap, putWork, readConfigMap, reconcileCount, touchWork, waitReconciles } from "./contract-helpers.js";
-import { clients, hubKubeconfig, testNamespace, waitFor } from "./env.js";
+import { clients, hubKubeconfig, kubectlOk, testNamespace, waitFor } from "./env.js";
 import { startPrivateCluster, type PrivateCluster } from "./fault-plane.js";
 import { condition, manifestCondition, readWork, waitForWorkCondition } from "./work-helpers.js";
 
@@ -22,9 +22,27 @@ const hub = clients(hubKubeconfig());
 let spoke: PrivateCluster;
 let agent: AgentProcess;
 
+const WIDGETS_CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: widgets.fault.work-api.test }
+spec:
+  group: fault.work-api.test
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
+`;
+const widget = (name: string, size: number): object => ({ apiVersion: "fault.work-api.test/v1", kind: "Widget", metadata: { name, namespace: ns }, spec: { size } });
+
 beforeAll(async () => {
   spoke = await startPrivateCluster("spokefault", "spoke");
   await spoke.clients.core.createNamespace({ body: { metadata: { name: ns } } });
+  // A custom resource too: right after an API server restart its kind may 404 until the CRD is served again.
+  await kubectlOk(spoke.kubeconfig, ["apply", "-f", "-"], { input: WIDGETS_CRD });
+  await kubectlOk(spoke.kubeconfig, ["wait", "--for", "condition=Established", "crd/widgets.fault.work-api.test", "--timeout", "60s"]);
   agent = await startAgent({ hubKubeconfig: await mintAgentKubeconfig(hubKubeconfig(), cluster), spokeKubeconfig: spoke.kubeconfig, clusterName: cluster, env: { WORK_AGENT_SPOKE_OUTAGE_GRACE_PERIOD: `${GRACE_MS / 1000}s` } });
 }, 180_000);
 
@@ -45,13 +63,17 @@ async function appliedOf(): Promise<Map<string, string>> {
 
 async function uids(): Promise<string[]> {
   const out: string[] = [];
-  for (let i = 0; i < WORKS; i++) out.push((await readConfigMap(spoke.clients, ns, `r${i}`))?.metadata.uid ?? "missing");
+  for (let i = 0; i < WORKS; i++) {
+    out.push((await readConfigMap(spoke.clients, ns, `r${i}`))?.metadata.uid ?? "missing");
+    const w = (await spoke.clients.custom.getNamespacedCustomObject({ group: "fault.work-api.test", version: "v1", namespace: ns, plural: "widgets", name: `r${i}` })) as { metadata: { uid: string } };
+    out.push(w.metadata.uid);
+  }
   return out;
 }
 
 describe("spoke API server restart", () => {
   it("flips no Work for an outage within the grace period; watches and drift correction resume", async () => {
-    for (let i = 0; i < WORKS; i++) await putWork(hub, cluster, `r${i}`, [configMap(ns, `r${i}`, { v: String(i) })]);
+    for (let i = 0; i < WORKS; i++) await putWork(hub, cluster, `r${i}`, [configMap(ns, `r${i}`, { v: String(i) }), widget(`r${i}`, i)]);
     for (let i = 0; i < WORKS; i++) await waitForWorkCondition(hub.objects, cluster, `r${i}`, "Applied", "True");
     const before = await appliedOf();
     const uidsBefore = await uids();
@@ -62,10 +84,10 @@ describe("spoke API server restart", () => {
       // Every Work is reconciled while the spoke does not answer; one of them changed and must be applied.
       const n = await reconcileCount(agent);
       for (let i = 0; i < WORKS - 1; i++) await touchWork(hub, cluster, `r${i}`);
-      await putWork(hub, cluster, `r${WORKS - 1}`, [configMap(ns, `r${WORKS - 1}`, { v: "changed" })]);
+      await putWork(hub, cluster, `r${WORKS - 1}`, [configMap(ns, `r${WORKS - 1}`, { v: "changed" }), widget(`r${WORKS - 1}`, 99)]);
       await waitReconciles(agent, n, WORKS);
       // Down for most of the grace period; the Works say what they said.
-      await waitFor(async () => Date.now() - down > GRACE_MS - 8_000, { timeoutMs: GRACE_MS });
+      await waitFor(async () => Date.now() - down > GRACE_MS - 3_000, { timeoutMs: GRACE_MS });
       expect(await appliedOf()).toEqual(before);
       expect(sumMetric(await agent.metrics(), "work_agent_spoke_reachable")).toBe(0);
     } finally {
@@ -91,6 +113,7 @@ describe("spoke API server restart", () => {
     await waitForWorkCondition(hub.objects, cluster, "long", "Applied", "True");
     const uid = (await readConfigMap(spoke.clients, ns, "long"))?.metadata.uid;
     await spoke.cluster.stopComponent("kube-apiserver", { graceMs: 2_000 });
+    const down = Date.now();
     try {
       // A change the agent must write to the spoke.
       await putWork(hub, cluster, "long", [configMap(ns, "long", { v: "long2" })]);
@@ -104,6 +127,8 @@ describe("spoke API server restart", () => {
         console.error(agent.output().split("\n").filter((l) => l.includes("long") || l.includes("reach") || l.includes("answer")).slice(-40).join("\n"));
         throw e;
       });
+      // Not before the grace period, counted from the first unanswered apply (after the edit below the stop).
+      expect(Date.now() - down).toBeGreaterThanOrEqual(GRACE_MS);
       const m = manifestCondition(w, 0)?.conditions.find((c) => c.type === "Applied");
       expect(m?.reason).toBe("SpokeUnreachable");
       expect(m?.message).toMatch(/ConfigMap.*long/);

@@ -53,7 +53,8 @@ describe("hung watch: half-open connection", () => {
   it("is restarted after the idle timeout and catches up once bytes flow again", async () => {
     const hub = clients(hubKubeconfig());
     await createCm(hub, ns, "before");
-    await waitFor(() => informer.get(`${ns}/before`) !== undefined, { message: "event before the blackhole" });
+    await waitFor(() => informer.get(`${ns}/before`) !== undefined, { intervalMs: 10, message: "event before the blackhole" });
+    const lastEvent = Date.now();
     const restarts = informer.stats().idleRestarts;
     proxy.blackholed = true;
     const t0 = Date.now();
@@ -63,7 +64,8 @@ describe("hung watch: half-open connection", () => {
     expect(informer.get(`${ns}/during`)).toBeUndefined();
     proxy.blackholed = false;
     await waitFor(() => informer.get(`${ns}/during`) !== undefined, { timeoutMs: IDLE_MS * 4, message: "event delivered after the connection healed" });
-    // The idle clock runs from the last event (just before the blackhole).
+    // The idle clock runs from the last event (just before the blackhole): not earlier than that.
+    expect(t0 + noticedMs - lastEvent).toBeGreaterThanOrEqual(IDLE_MS - 50);
     console.info(`[fault] half-open watch noticed after ${noticedMs} ms (idle timeout ${IDLE_MS} ms)`);
   });
 });
@@ -108,5 +110,26 @@ describe("hung watch: frozen API server", () => {
     }
     await createCm(hub.clients, ns, "after-thaw");
     await waitFor(() => informer.get(`${ns}/after-thaw`) !== undefined, { timeoutMs: IDLE_MS * 4, message: "event after the thaw" });
+  }, 120_000);
+
+  it("reconnects within the 5 s backoff cap once a server stopped for 30 s is back", async () => {
+    const failures = informer.stats().failures;
+    await hub.cluster.stopComponent("kube-apiserver", { graceMs: 2_000 });
+    try {
+      await waitFor(() => informer.stats().failures > failures, { timeoutMs: IDLE_MS * 4, message: "watch failed" });
+      // Long enough that an uncapped (or 30 s capped) doubling backoff would wait well over 10 s.
+      await new Promise((r) => setTimeout(r, 30_000));
+    } finally {
+      await hub.cluster.startComponent("kube-apiserver");
+    }
+    const back = Date.now();
+    await createCm(hub.clients, ns, "after-restart");
+    await waitFor(() => informer.get(`${ns}/after-restart`) !== undefined, { timeoutMs: 30_000, intervalMs: 50, message: "event after the restart" });
+    const caughtUpMs = Date.now() - back;
+    const attempts = informer.stats().failures - failures;
+    console.info(`[fault] API server stopped 30 s: ${attempts} failed attempts, caught up ${caughtUpMs} ms after it was back`);
+    // 5 s cap + 20 % jitter + the relist.
+    expect(caughtUpMs).toBeLessThan(8_000);
+    expect(attempts).toBeGreaterThanOrEqual(6);
   }, 120_000);
 });

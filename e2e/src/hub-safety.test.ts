@@ -71,7 +71,8 @@ describe("a ClusterProfile that loses its cluster-manager label", () => {
 
 describe("a work-hub that loses its leader Lease", () => {
   const inv = testNamespace("hsafe-lease");
-  const LEASE_MS = 4_000;
+  // The margin between the old leader stopping and the new one acquiring is about 0.2 × the lease.
+  const LEASE_MS = 10_000;
   let proxy: BlackholeProxy;
   let a: RunningHub | undefined;
   let b: RunningHub | undefined;

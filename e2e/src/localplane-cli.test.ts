@@ -141,6 +141,18 @@ describe("localplane CLI", () => {
     const pids = pidsOf(dir);
     expect(pids.every(isAlive)).toBe(true);
 
+    // freeze/thaw one component: the API server stops answering, then answers again; `up` keeps running.
+    const kubeconfig = runSync(["kubeconfig", "hub", "--dir", dir]).stdout.trim();
+    const get = (): ReturnType<typeof spawnSync> => spawnSync("kubectl", ["--kubeconfig", kubeconfig, "--request-timeout=2s", "get", "ns", "default", "-o", "name"], { encoding: "utf8" });
+    const frozen = runSync(["freeze", "hub", "kube-apiserver", "--dir", dir]);
+    expect(frozen.code, frozen.stderr).toBe(0);
+    expect(frozen.stdout).toMatch(/froze hub\/kube-apiserver \(pid \d+\)/);
+    expect(get().status).not.toBe(0);
+    expect(runSync(["thaw", "hub", "kube-apiserver", "--dir", dir]).code).toBe(0);
+    expect(String(get().stdout).trim()).toBe("namespace/default");
+    expect(runSync(["freeze", "hub", "kube-nope", "--dir", dir]).code).toBe(2);
+    expect(up.child.exitCode).toBeNull();
+
     const down = runSync(["down", "--dir", dir]);
     expect(down.code, down.stderr).toBe(0);
     expect(down.stdout).toContain("stopped 8 process(es)");

@@ -131,6 +131,7 @@ export function hubControllers(o: HubControllersOptions): HubControllers {
     namespaces: cacheOf(namespaces),
     serviceAccounts: cacheOf(serviceAccounts),
     secrets: cacheOf(secrets),
+    releaseGracePeriodMs: c.removalGracePeriodMs,
   });
   const health = new HealthReconciler({
     ...common,

@@ -21,7 +21,7 @@ import {
   namespaceIsFor,
 } from "./names.js";
 import { Core, systemClock, type Api, type Cache, type Clock, type EventSink, type Result } from "./ports.js";
-import { isOurs } from "./registration.js";
+import { isServed } from "./registration.js";
 import { tokenDecision, type TokenPolicy } from "./token-schedule.js";
 
 export interface Secret extends KubeObject {
@@ -41,6 +41,8 @@ export interface CredentialsOptions {
   events: EventSink;
   log: Logger;
   clock?: Clock;
+  /** Credentials of a cluster whose profile lost the cluster-manager label keep rotating this long (see isServed). Default 5 min. */
+  releaseGracePeriodMs?: number;
 }
 
 /** Longest single wait between checks (timers beyond ~24 days overflow; hours are plenty). */
@@ -70,7 +72,8 @@ export class CredentialsReconciler {
   async reconcile(key: string): Promise<Result> {
     const [invNs, name] = key.split("/") as [string, string];
     const profile = this.o.profiles.get(invNs, name);
-    if (!profile || profile.metadata.deletionTimestamp || !isOurs(profile, this.o.clusterManager)) return {};
+    // A cluster whose release is pending keeps working credentials until it is released.
+    if (!profile || !isServed(profile, this.o.clusterManager, this.o.releaseGracePeriodMs ?? 300_000, this.clock.now())) return {};
     const ns = clusterNamespace(name);
     const namespace = this.o.namespaces.get(undefined, ns);
     // Registration makes the namespace and ServiceAccount; their events bring us back.

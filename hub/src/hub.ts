@@ -74,9 +74,8 @@ export async function startHub(options: StartHubOptions = {}): Promise<RunningHu
   const kc = loadKubeConfig(config.kubeconfig);
   const hub = hubEndpoint(kc, { hubUrl: config.hubUrl, caFile: config.hubCaFile });
   const client = KubeClient.fromKubeConfig(kc, { userAgent: "work-hub/0.1.0", logger: log });
-  const recorder = new EventRecorder({ client, component: FIELD_MANAGER, logger: log });
-  // The api package's kinds are KubeObjects at run time; the recorder only reads their metadata.
-  const events: EventSink = { event: (obj, type, reason, message) => recorder.event(obj as Parameters<EventRecorder["event"]>[0], type, reason, message) };
+  // One recorder per term (below), on the term's client: no Event either once the Lease is lost.
+  const recorders: EventRecorder[] = [];
 
   let current: HubControllers | undefined;
   let leading = false;
@@ -89,7 +88,12 @@ export async function startHub(options: StartHubOptions = {}): Promise<RunningHu
   const lead = async (signal: AbortSignal): Promise<void> => {
     leading = true;
     // Every request of this term ends with it: after a lost Lease nothing more reaches the hub.
-    const ctl = hubControllers({ config, client: client.withSignal(signal), hub, events, log, registry });
+    const termClient = client.withSignal(signal);
+    const recorder = new EventRecorder({ client: termClient, component: FIELD_MANAGER, logger: log });
+    recorders.push(recorder);
+    // The api package's kinds are KubeObjects at run time; the recorder only reads their metadata.
+    const events: EventSink = { event: (obj, type, reason, message) => recorder.event(obj as Parameters<EventRecorder["event"]>[0], type, reason, message) };
+    const ctl = hubControllers({ config, client: termClient, hub, events, log, registry });
     current = ctl;
     log.info({ hubUrl: hub.server }, "Starting controllers");
     try {
@@ -150,7 +154,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<RunningHu
       stopAc.abort(new Error("hub stopping"));
       await electionLoop.catch(() => undefined);
       await leadDone;
-      await recorder.flush();
+      await Promise.all(recorders.map((r) => r.flush()));
       await health.server.stop();
       if (!sameAddr) await metrics.server.stop();
       client.close();

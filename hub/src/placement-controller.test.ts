@@ -13,7 +13,8 @@ import {
 } from "@work-api/api";
 import { noopLogger } from "@work-api/runtime";
 import { FakeApi } from "./fake-api.js";
-import { PLACEMENT_FINALIZER, clusterLabels } from "./names.js";
+import { CLUSTER_FINALIZER, PLACEMENT_FINALIZER, clusterLabels } from "./names.js";
+import { UNMANAGED_SINCE } from "./registration.js";
 import { PlacementReconciler } from "./placement-controller.js";
 import { Core, type Cache } from "./ports.js";
 
@@ -21,7 +22,10 @@ const INV = "fleet";
 
 function setup(worksCache?: (api: FakeApi) => Cache<Work>) {
   const api = new FakeApi();
+  let now = Date.parse("2026-01-01T00:00:00Z");
   const rec = new PlacementReconciler({
+    clock: { now: () => now },
+    releaseGracePeriodMs: 60_000,
     inventoryNamespace: INV,
     clusterManager: "work-api",
     placements: api.cache<WorkPlacement>(WorkPlacementResource),
@@ -45,10 +49,30 @@ function setup(worksCache?: (api: FakeApi) => Cache<Work>) {
       spec: { workTemplate: { spec: { workload: { manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm", namespace: "default" } }] } } }, ...spec },
     });
   const get = () => api.read<WorkPlacement>(WorkPlacementResource, INV, "web")!;
-  return { api, rec, cluster, placement, get };
+  return { api, rec, cluster, placement, get, advance: (ms: number) => (now += ms) };
 }
 
 describe("placement controller", () => {
+  it("keeps the Work of a cluster whose profile lost its cluster-manager label until the release grace period ends", async () => {
+    const { api, rec, cluster, placement, advance } = setup();
+    cluster("a", { env: "prod" });
+    placement({ clusterSelector: { matchLabels: { env: "prod" } } });
+    await rec.reconcile(`${INV}/web`);
+    expect(api.read(WorkResource, "a", "web")).toBeDefined();
+    // Registration holds its finalizer on the profile and marks when the label went.
+    const a = api.read<ClusterProfile>(ClusterProfileResource, INV, "a")!;
+    await api.update(ClusterProfileResource, {
+      ...a,
+      metadata: { ...a.metadata, labels: { env: "prod" }, finalizers: [CLUSTER_FINALIZER], annotations: { [UNMANAGED_SINCE]: "2026-01-01T00:00:00.000Z" } },
+    });
+    advance(59_000);
+    await rec.reconcile(`${INV}/web`);
+    expect(api.read(WorkResource, "a", "web")).toBeDefined();
+    advance(1_000);
+    await rec.reconcile(`${INV}/web`);
+    expect(api.read(WorkResource, "a", "web")).toBeUndefined();
+  });
+
   it("creates Works in selected clusters, follows label changes, and reports status", async () => {
     const { api, rec, cluster, placement, get } = setup();
     cluster("a", { env: "prod" });

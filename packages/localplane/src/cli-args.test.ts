@@ -29,6 +29,9 @@ describe("parseCli", () => {
     expect(parseCli(["down", "--clean"])).toEqual({ kind: "down", dir: ".localplane", clean: true });
     expect(parseCli(["status", "--dir", "d", "--json"])).toEqual({ kind: "status", dir: "d", json: true });
     expect(parseCli(["kubeconfig", "hub"])).toEqual({ kind: "kubeconfig", dir: ".localplane", name: "hub" });
+    expect(parseCli(["freeze", "hub", "kube-apiserver", "--dir", "d"])).toEqual({ kind: "freeze", dir: "d", name: "hub", component: "kube-apiserver" });
+    expect(parseCli(["thaw", "hub", "etcd"])).toEqual({ kind: "thaw", dir: ".localplane", name: "hub", component: "etcd" });
+    expect(() => parseCli(["freeze", "hub"])).toThrow(/a cluster name and a component/);
   });
 
   it("routes --help to the command's help", () => {

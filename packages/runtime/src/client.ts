@@ -8,6 +8,7 @@
  *   await client.apply(ConfigMaps, desired, { fieldManager: "work-agent", force: true });
  *   for await (const ev of client.watch(ConfigMaps, { namespace: "ns", resourceVersion })) …
  */
+import { setMaxListeners } from "node:events";
 import https from "node:https";
 import fs from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -15,7 +16,7 @@ import type { KubeObject } from "@work-api/api";
 import { isGone, type Status } from "./errors.js";
 import { describeObject, resourcePath, apiVersionOf, type ObjectLike, type QueryParams, type ResourceRef } from "./paths.js";
 import type { RequestStats } from "./stats.js";
-import { Transport, type AuthMaterial, type TransportOptions } from "./transport.js";
+import { Transport, type AuthMaterial, type RequestOptions, type TransportOptions } from "./transport.js";
 import type {
   ApplyOptions,
   DeleteOptions,
@@ -70,10 +71,48 @@ export class KubeClient {
    */
   withSignal(signal: AbortSignal): KubeClient {
     const base = this.transport;
-    const merged = (s: AbortSignal | undefined): AbortSignal => (s === undefined ? signal : AbortSignal.any([s, signal]));
+    // Every request in flight listens on the term's signal.
+    setMaxListeners(0, signal);
+    // Plain listeners, removed when the request ends, rather than AbortSignal.any on a long-lived
+    // signal (Node 20 keeps every composite of a signal alive until that signal aborts).
+    const linked = (own: AbortSignal | undefined): { signal: AbortSignal; done: () => void } => {
+      if (own === undefined) return { signal, done: () => undefined };
+      const ac = new AbortController();
+      const fromOwn = (): void => ac.abort(own.reason);
+      const fromTerm = (): void => ac.abort(signal.reason);
+      if (own.aborted) fromOwn();
+      else own.addEventListener("abort", fromOwn, { once: true });
+      if (signal.aborted) fromTerm();
+      else signal.addEventListener("abort", fromTerm, { once: true });
+      return {
+        signal: ac.signal,
+        done: (): void => {
+          own.removeEventListener("abort", fromOwn);
+          signal.removeEventListener("abort", fromTerm);
+        },
+      };
+    };
     const transport = Object.create(base) as Transport;
-    transport.request = (method, path, opts = {}) => base.request(method, path, { ...opts, signal: merged(opts.signal) });
-    transport.stream = (method, path, opts = {}) => base.stream(method, path, { ...opts, signal: merged(opts.signal) });
+    transport.request = async <T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> => {
+      const l = linked(opts.signal);
+      try {
+        return await base.request<T>(method, path, { ...opts, signal: l.signal });
+      } finally {
+        l.done();
+      }
+    };
+    transport.stream = async (method: string, path: string, opts: RequestOptions = {}) => {
+      const l = linked(opts.signal);
+      try {
+        const res = await base.stream(method, path, { ...opts, signal: l.signal });
+        // A stream lives on after its headers: unlink when it closes.
+        res.once("close", l.done);
+        return res;
+      } catch (err) {
+        l.done();
+        throw err;
+      }
+    };
     const c = Object.create(KubeClient.prototype) as KubeClient;
     Object.defineProperty(c, "transport", { value: transport, enumerable: true });
     return c;

@@ -55,6 +55,8 @@ export interface TransportOptions {
   logger?: Logger;
   /** Called for every request that got no answer (see {@link isNoAnswer}): a reachability monitor's input. */
   onNoAnswer?: (err: Error) => void;
+  /** Called for every answer of the API server itself (any status but 502, 503 and 504). */
+  onAnswer?: () => void;
 }
 
 /** Options of one request. */
@@ -123,7 +125,7 @@ export function decodeStatus(statusCode: number, body: string): Status {
 /** Sends requests to one API server. */
 export class Transport {
   readonly server: URL;
-  private readonly opts: Required<Omit<TransportOptions, "auth" | "logger" | "onNoAnswer">>;
+  private readonly opts: Required<Omit<TransportOptions, "auth" | "logger" | "onNoAnswer" | "onAnswer">>;
   private readonly auth: AuthProvider | undefined;
   private readonly log: Logger;
   private readonly counter = new RequestCounter();
@@ -132,6 +134,7 @@ export class Transport {
   private readonly retiredAgents: http.Agent[] = [];
   private readonly warned = new Set<string>();
   private readonly onNoAnswer: ((err: Error) => void) | undefined;
+  private readonly onAnswer: (() => void) | undefined;
 
   constructor(opts: TransportOptions) {
     this.server = new URL(opts.server);
@@ -139,6 +142,7 @@ export class Transport {
     this.auth = opts.auth;
     this.log = opts.logger ?? noopLogger;
     this.onNoAnswer = opts.onNoAnswer;
+    this.onAnswer = opts.onAnswer;
     this.opts = {
       server: opts.server,
       maxSockets: opts.maxSockets ?? 64,
@@ -291,6 +295,7 @@ export class Transport {
       }
       this.noteWarnings(res);
       const status = res.statusCode ?? 0;
+      if (status !== 502 && status !== 503 && status !== 504) this.onAnswer?.();
       if (status >= 200 && status < 300) {
         opts.onStatus?.(status);
         return resBody !== undefined ? { res, body: resBody } : { res };
