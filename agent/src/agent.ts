@@ -7,7 +7,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { CLUSTER_ID_PROPERTY, ClusterPropertyResource, type AppliedWork, type ClusterProperty, type KubeObject, type Work } from "@work-api/api";
-import { LastApplied, appliedWorkOwners, type ResourceMapping } from "@work-api/apply";
+import { ApplyFailureReason, LastApplied, appliedWorkOwners, type ResourceMapping } from "@work-api/apply";
 import { existsSync, readFileSync } from "node:fs";
 import { Controller, EventRecorder, KubeClient, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNoAnswer, isNotFound, type Logger } from "@work-api/runtime";
 import { AppliedWorkCache } from "./applied-works.js";
@@ -17,7 +17,7 @@ import { Heartbeat } from "./heartbeat.js";
 import { HubUnreachableError, HubWorkCache } from "./hub.js";
 import { ReachabilityMonitor } from "./reachability.js";
 import { AGENT_LABEL, agentObjectLabel } from "./labels.js";
-import { SpokeUnreachableError, WorkReconciler } from "./reconciler.js";
+import { ManifestsFailedError, PruneFailedError, SpokeUnreachableError, WorkReconciler } from "./reconciler.js";
 import { SpokeCache } from "./spoke.js";
 import { workChanged } from "./predicates.js";
 
@@ -111,8 +111,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     onNoAnswer: (e) => monitors[name]?.failed(e),
     onAnswer: () => monitors[name]?.answered(),
   });
-  // Hub requests time out after 15 s (not the default 30 s), so a frozen hub holds a worker briefly.
-  const hub = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log, timeoutMs: 15_000, ...watched("hub") });
+  const hub = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log, ...watched("hub") });
   const spoke = KubeClient.fromKubeConfig(loadKubeConfig(cfg.spokeKubeconfig), { userAgent: USER_AGENT, logger: log, ...watched("spoke") });
 
   const clusterName = cfg.clusterName ?? (await clusterIdOf(spoke));
@@ -136,7 +135,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     const m = new ReachabilityMonitor({
       name,
       probe: async (sig) => {
-        await client.request("GET", "/version", { signal: sig, timeoutMs: 2_000 });
+        await client.request("GET", "/version", { signal: sig, timeoutMs: 2_000, maxRetries: 0 });
       },
       onRecovered: () => recovered.now?.(),
       onChange: (up) => gauge.set({}, up ? 1 : 0),
@@ -177,8 +176,9 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   idle.collect = (): void => {
     const sum = (list: { stats(): { idleRestarts: number } }[]): number => list.reduce((n, i) => n + i.stats().idleRestarts, 0);
     for (const [cluster, n] of [["hub", sum([works.informer])], ["spoke", sum([appliedWorks.informer, ...spokeObjects.informers()])]] as const) {
-      idle.inc({ cluster }, n - (idleSeen.get(cluster) ?? 0));
-      idleSeen.set(cluster, n);
+      // An informer dropped (a kind no longer applied) takes its count along: never count down.
+      idle.inc({ cluster }, Math.max(0, n - (idleSeen.get(cluster) ?? 0)));
+      idleSeen.set(cluster, Math.max(n, idleSeen.get(cluster) ?? 0));
     }
   };
   const recorder = new EventRecorder({ client: hub, component: "work-agent", instance: clusterName, logger: alog });
@@ -212,10 +212,13 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     name: "work",
     reconcile: async (key, sig) => {
       try {
-        return await reconciler.reconcile(key, sig);
+        const result = await reconciler.reconcile(key, sig);
+        held.delete(key);
+        return result;
       } catch (err) {
         // Held back by an outage: reconciled again as soon as the server answers (see recovered.now).
         if (heldBack(err)) held.add(key);
+        else held.delete(key);
         throw err;
       }
     },
@@ -371,6 +374,9 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
 function heldBack(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     if (e instanceof HubUnreachableError || e instanceof SpokeUnreachableError || isNoAnswer(e)) return true;
+    // Past the spoke outage grace period the manifests report SpokeUnreachable: still waiting for the spoke.
+    if (e instanceof ManifestsFailedError && e.failures.some((f) => f.reason === ApplyFailureReason.SpokeUnreachable)) return true;
+    if (e instanceof PruneFailedError && e.failures.some((f) => isNoAnswer(f.error))) return true;
   }
   return false;
 }

@@ -80,6 +80,59 @@ describe("ReachabilityMonitor", () => {
     await t.m.stop();
   });
 
+  it("reports no outage when stopped while checking, and ignores answers after stop", async () => {
+    let release: (() => void) | undefined;
+    const changes: boolean[] = [];
+    let recovered = 0;
+    const m = new ReachabilityMonitor({
+      name: "spoke",
+      probe: (signal) =>
+        new Promise<void>((_, reject) => {
+          release = () => reject(Object.assign(new Error("aborted"), { name: "AbortError" }));
+          signal.addEventListener("abort", () => release?.(), { once: true });
+        }),
+      onRecovered: () => recovered++,
+      onChange: (up) => changes.push(up),
+      log: noopLogger,
+    });
+    m.failed(refused());
+    await until(() => release !== undefined);
+    await m.stop();
+    m.answered();
+    expect(changes).toEqual([]);
+    expect(recovered).toBe(0);
+  });
+
+  it("lets a probe that answers late act on nothing once a newer outage began", async () => {
+    // Outage 1: its probe loop is slow; an answer elsewhere ends it; outage 2 starts; outage 1's late answer must not end outage 2.
+    let n = 0;
+    const late: (() => void)[] = [];
+    let recovered = 0;
+    const m = new ReachabilityMonitor({
+      name: "hub",
+      probe: () => {
+        n++;
+        if (n === 1) return Promise.reject(refused()); // check of outage 1: down
+        if (n === 2) return new Promise<void>((resolve) => late.push(resolve)); // outage 1's loop probe: answers late
+        return Promise.reject(refused()); // everything of outage 2: no answer
+      },
+      onRecovered: () => recovered++,
+      intervalMs: 1,
+      log: noopLogger,
+    });
+    m.failed(refused());
+    await until(() => late.length === 1);
+    m.answered();
+    expect(recovered).toBe(1);
+    m.failed(refused());
+    await until(() => !m.reachable());
+    late[0]!();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(m.reachable()).toBe(false);
+    expect(recovered).toBe(1);
+    await m.stop();
+  });
+
   it("stops probing on stop", async () => {
     const t = monitor([refused()], 60_000);
     t.m.failed(refused());

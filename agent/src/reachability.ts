@@ -20,7 +20,7 @@ import { isAbortError, isNoAnswer, sleep, type Logger } from "@work-api/runtime"
 export interface ReachabilityOptions {
   /** Name in logs: "hub" or "spoke". */
   name: string;
-  /** One request to the server; resolves when it answered. */
+  /** One request to the server (without retries, with a short timeout); resolves when it answered. */
   probe: (signal: AbortSignal) => Promise<void>;
   /** Called once each time the server answers again after being unreachable. */
   onRecovered: () => void;
@@ -33,10 +33,12 @@ export interface ReachabilityOptions {
 
 export class ReachabilityMonitor {
   private state: "up" | "checking" | "down" = "up";
+  /** Bumped by every check and recovery: a probe or loop of an earlier one acts on nothing. */
+  private epoch = 0;
   private downSince: number | undefined;
   private recoveredAt = 0;
   private readonly ac = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly loops = new Set<Promise<void>>();
 
   constructor(private readonly o: ReachabilityOptions) {}
 
@@ -58,34 +60,38 @@ export class ReachabilityMonitor {
   failed(err: unknown): void {
     if (!isNoAnswer(err) || this.state !== "up" || this.ac.signal.aborted) return;
     this.state = "checking";
-    this.loop = this.check(err).catch((e: unknown) => this.o.log.error({ server: this.o.name, err: e }, "reachability probe failed"));
+    const epoch = ++this.epoch;
+    const loop = this.check(err, epoch).catch((e: unknown) => this.o.log.error({ server: this.o.name, err: e }, "reachability probe failed"));
+    this.loops.add(loop);
+    void loop.finally(() => this.loops.delete(loop));
   }
 
   /** Any answer of the server to another request: it is reachable. */
   answered(): void {
-    if (this.state === "down") this.recover();
+    if (this.state === "down" && !this.ac.signal.aborted) this.recover();
   }
 
   async stop(): Promise<void> {
     this.ac.abort(new Error("reachability monitor stopped"));
-    await this.loop;
+    await Promise.all([...this.loops]);
   }
 
-  private async check(first: unknown): Promise<void> {
-    if (await this.probeOnce()) {
-      if (this.state === "checking") this.state = "up";
+  private async check(first: unknown, epoch: number): Promise<void> {
+    const current = (): boolean => epoch === this.epoch && !this.ac.signal.aborted;
+    const answered = await this.probeOnce();
+    if (!current() || this.state !== "checking") return;
+    if (answered) {
+      this.state = "up";
       return;
     }
-    if (this.state !== "checking") return;
     this.state = "down";
     this.downSince = Date.now();
     this.o.onChange?.(false);
     this.o.log.warn({ server: this.o.name, err: first }, "API server does not answer; probing until it does");
-    const signal = this.ac.signal;
-    while (!signal.aborted && this.state === "down") {
-      await sleep(this.o.intervalMs ?? 1_000, signal, true);
-      if (signal.aborted || this.state !== "down") return;
-      if (await this.probeOnce()) this.recover();
+    while (current() && this.state === "down") {
+      await sleep(this.o.intervalMs ?? 1_000, this.ac.signal, true);
+      if (!current() || this.state !== "down") return;
+      if ((await this.probeOnce()) && current()) this.recover();
     }
   }
 
@@ -102,6 +108,7 @@ export class ReachabilityMonitor {
   private recover(): void {
     if (this.state !== "down") return;
     const downMs = this.unreachableForMs();
+    this.epoch++;
     this.state = "up";
     this.downSince = undefined;
     this.recoveredAt = Date.now();

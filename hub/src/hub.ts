@@ -151,6 +151,8 @@ export async function startHub(options: StartHubOptions = {}): Promise<RunningHu
     stopping ??= (async (): Promise<void> => {
       // Graceful: in-flight reconciles may finish (up to --shutdown-timeout) before the term ends.
       await current?.stop();
+      // The last reconciles' Events go out on the term's client, before the term ends.
+      await Promise.all(recorders.map((r) => r.flush()));
       stopAc.abort(new Error("hub stopping"));
       await electionLoop.catch(() => undefined);
       await leadDone;

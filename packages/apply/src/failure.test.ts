@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { KubeApiError } from "@work-api/runtime";
 import { failureFromError } from "./failure.js";
 
 const apiError = (statusCode: number, message: string, details?: object) => Object.assign(new Error(`${message} (ConfigMap/ns/x)`), { statusCode, status: { message, ...(details ? { details } : {}) } });
@@ -21,6 +22,14 @@ describe("failureFromError", () => {
     expect(failureFromError(apiError(404, "the server could not find the requested resource", {}), "m").reason).toBe("KindNotFound");
     expect(failureFromError(apiError(404, 'configmaps "c" not found', { name: "c", kind: "configmaps" }), "m").reason).toBe("ObjectNotFound");
     expect(failureFromError(apiError(503, "unavailable"), "m").reason).toBe("ApplyFailed");
+  });
+
+  it("says SpokeUnreachable (transient) when the spoke gave no answer, not for a TLS error or a 500", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6443"), { code: "ECONNREFUSED" });
+    expect(failureFromError(refused, "manifest 1 (ConfigMap ns/x)")).toMatchObject({ reason: "SpokeUnreachable", message: "manifest 1 (ConfigMap ns/x): the spoke API server did not answer (transient; retried): connect ECONNREFUSED 127.0.0.1:6443" });
+    expect(failureFromError(new KubeApiError({ statusCode: 503 }), "m").reason).toBe("SpokeUnreachable");
+    expect(failureFromError(Object.assign(new Error("unable to verify the first certificate"), { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" }), "m").reason).toBe("ApplyFailed");
+    expect(failureFromError(apiError(500, "etcdserver: request timed out"), "m").reason).toBe("ApplyFailed");
   });
 
   it("points at a missing CRD for an unknown kind", () => {

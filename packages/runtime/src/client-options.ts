@@ -11,6 +11,8 @@ export interface ObjectCallOptions {
   /** Namespace; for create/update/apply it defaults to `metadata.namespace`. */
   namespace?: string;
   signal?: AbortSignal;
+  /** Overrides the client's request timeout for this call. */
+  timeoutMs?: number;
 }
 
 /** Options of writes. */

@@ -197,6 +197,7 @@ export class KubeClient {
       verb: "GET",
       object: describeObject(ref.kind ?? ref.resource, ns, name),
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     });
   }
 
@@ -266,6 +267,7 @@ export class KubeClient {
       query: writeQuery(opts),
       object: describeObject(ref.kind ?? obj.kind, ns, obj.metadata?.name ?? obj.metadata?.generateName),
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     });
   }
 
@@ -294,6 +296,7 @@ export class KubeClient {
       query: writeQuery(opts),
       object: describeObject(ref.kind ?? obj.kind, ns, name),
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     });
   }
 
@@ -307,6 +310,7 @@ export class KubeClient {
       query: writeQuery(opts),
       object: describeObject(ref.kind, ns, name),
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     });
   }
 
@@ -328,6 +332,7 @@ export class KubeClient {
       object: describeObject(ref.kind ?? obj.kind, ns, name),
       ...(opts.onStatus !== undefined ? { onStatus: opts.onStatus } : {}),
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     });
   }
 
@@ -344,6 +349,7 @@ export class KubeClient {
       body,
       object: describeObject(ref.kind, ns, name),
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     });
   }
 

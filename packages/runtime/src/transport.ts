@@ -73,6 +73,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Overrides the client's request timeout. */
   timeoutMs?: number;
+  /** Overrides the client's retries after 429 (0: none, e.g. for a probe). */
+  maxRetries?: number;
   /** Accounting verb; inferred from the method (and `watch` query) when omitted. */
   verb?: Verb;
   /** "Kind/namespace/name" named in errors. */
@@ -304,7 +306,7 @@ export class Transport {
       if (stream) resBody = await readAll(res).catch(() => Buffer.alloc(0));
       const text = resBody?.toString("utf8") ?? "";
       const retryAfter = parseRetryAfter(headerValue(res.headers["retry-after"]));
-      if ((status === 429 || (status >= 500 && retryAfter !== undefined)) && attempt < this.opts.maxRetries) {
+      if ((status === 429 || (status >= 500 && retryAfter !== undefined)) && attempt < (opts.maxRetries ?? this.opts.maxRetries)) {
         this.counter.recordThrottled();
         const wait = Math.min(this.opts.maxRetryAfterMs, retryAfter ?? Math.min(1000 * 2 ** attempt, this.opts.maxRetryAfterMs));
         this.log.debug({ method, path, status, waitMs: wait, attempt }, "Throttled by the API server, retrying");
