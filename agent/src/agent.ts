@@ -171,6 +171,12 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
       for (const name of worksOf(obj, m)) queue.enqueue?.(name);
     },
   });
+  const refused = registry.counter({ name: "work_agent_credentials_rejected_total", help: "Rotated hub kubeconfigs refused: not a token kubeconfig for the same server and CA (exec, auth-provider, another server or CA, TLS verification off).", labelNames: [] });
+  let refusedSeen = 0;
+  refused.collect = (): void => {
+    refused.inc({}, creds.rejected - refusedSeen);
+    refusedSeen = creds.rejected;
+  };
   const idle = registry.counter({ name: "work_agent_watch_idle_restarts_total", help: "Watches restarted because they delivered nothing, not even a bookmark, for --watch-idle-timeout (a frozen API server, a half-open connection).", labelNames: ["cluster"] });
   const idleSeen = new Map<string, number>();
   idle.collect = (): void => {

@@ -37,6 +37,30 @@ export function tokenOf(kc: KubeConfig): string | undefined {
   return kc.getCurrentUser()?.token || undefined;
 }
 
+/**
+ * Why a rotated kubeconfig may not be taken into use, or undefined when it may: it must be a plain
+ * token kubeconfig for the same server and the same CA as the one in use. Nothing in it may run
+ * code or fetch credentials inside the agent (no `exec`, no `auth-provider`), point it elsewhere,
+ * or turn TLS verification off: whoever can write that Secret must not gain the agent's process.
+ */
+export function rejectRotated(next: KubeConfig, current: KubeConfig): string | undefined {
+  const cluster = next.getCurrentCluster();
+  const user = next.getCurrentUser();
+  const was = current.getCurrentCluster();
+  if (!cluster || !user) return "it has no current context with a cluster and a user";
+  const norm = (u: string | undefined): string => (u ?? "").replace(/\/+$/, "").toLowerCase();
+  if (norm(cluster.server) !== norm(was?.server)) return `it names another server (${cluster.server})`;
+  if ((cluster.caData ?? "") !== (was?.caData ?? "") || (cluster.caFile ?? "") !== (was?.caFile ?? "")) return "it names another certificate authority";
+  if (cluster.skipTLSVerify === true && was?.skipTLSVerify !== true) return "it turns TLS verification off";
+  if (cluster.proxyUrl !== undefined && cluster.proxyUrl !== was?.proxyUrl) return "it adds a proxy";
+  if (user.exec !== undefined) return "it runs an exec credential plugin";
+  if (user.authProvider !== undefined) return "it uses an auth-provider";
+  if ((user as { impersonateUser?: string }).impersonateUser) return "it impersonates another user";
+  if (user.certData || user.certFile || user.keyData || user.keyFile || user.username || user.password) return "it carries credentials other than a bearer token";
+  if (!user.token) return "it has no token";
+  return undefined;
+}
+
 export class HubCredentials {
   private kc: KubeConfig;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -46,6 +70,8 @@ export class HubCredentials {
   private spoke: KubeClient | undefined;
   /** Number of times a new token was taken into use. */
   rotations = 0;
+  /** Number of rotated kubeconfigs refused (see rejectRotated). */
+  rejected = 0;
 
   constructor(private o: HubCredentialsOptions) {
     this.kc = new KubeConfig();
@@ -96,9 +122,15 @@ export class HubCredentials {
     if (!b64) return false;
     const text = Buffer.from(b64, "base64").toString("utf8");
     const next = new KubeConfig();
-    next.loadFromString(text);
+    try {
+      next.loadFromString(text);
+    } catch (err) {
+      return this.refuse(`it is not a kubeconfig (${ensureError(err).message})`);
+    }
     const token = tokenOf(next);
-    if (!token || token === tokenOf(this.kc)) return false;
+    if (token !== undefined && token === tokenOf(this.kc)) return false;
+    const why = rejectRotated(next, this.kc);
+    if (why !== undefined) return this.refuse(why);
     this.kc = next;
     this.rotations++;
     this.o.log.info({ secret: `${this.o.hubNamespace}/${AGENT_KUBECONFIG_SECRET}` }, "hub credentials rotated");
@@ -107,6 +139,12 @@ export class HubCredentials {
       await this.persistSpokeSecret(b64);
     }
     return true;
+  }
+
+  private refuse(why: string): false {
+    this.rejected++;
+    this.o.log.warn({ secret: `${this.o.hubNamespace}/${AGENT_KUBECONFIG_SECRET}`, why }, "rotated hub kubeconfig refused; keeping the current credentials");
+    return false;
   }
 
   private persistFile(text: string): void {

@@ -4,14 +4,14 @@
  * token is revoked, and writes the new kubeconfig back to its file and to
  * the spoke Secret it was mounted from.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_KUBECONFIG_KEY, AGENT_KUBECONFIG_SECRET } from "@work-api/api";
 import { apply, clients, hubKubeconfig, spokeKubeconfig, testNamespace, waitFor } from "./env.js";
-import { AGENT_HUB_RULES, mintAgentKubeconfig, startAgent, writeTokenKubeconfig, type AgentProcess } from "./agent-harness.js";
+import { AGENT_HUB_RULES, mintAgentKubeconfig, startAgent, sumMetric, writeTokenKubeconfig, type AgentProcess } from "./agent-harness.js";
 import { waitForWorkCondition, workObject } from "./work-helpers.js";
 
 const cluster = testNamespace("agent-creds");
@@ -25,7 +25,7 @@ let kubeconfigPath: string;
 async function boundToken(binding: string): Promise<string> {
   const s = await hub.core.createNamespacedSecret({ namespace: cluster, body: { metadata: { name: binding } } });
   const tr = await hub.core.createNamespacedServiceAccountToken({
-    name: "agent",
+    name: "work-agent",
     namespace: cluster,
     body: { spec: { audiences: [], expirationSeconds: 3600, boundObjectRef: { apiVersion: "v1", kind: "Secret", name: binding, uid: s.metadata!.uid! } } },
   });
@@ -78,5 +78,37 @@ describe("work-agent hub credentials", () => {
     await apply(hub.objects, workObject(cluster, "after-rotation", [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "rotated", namespace: spokeNs }, data: { a: "1" } }]));
     await waitForWorkCondition(hub.objects, cluster, "after-rotation", "Applied", "True", { timeoutMs: 60_000 });
     await hub.objects.delete({ apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "after-rotation", namespace: cluster } });
+  });
+
+  it("refuses a rotated kubeconfig that is not a token kubeconfig for its hub, and keeps working", async () => {
+    const good = readFileSync(kubeconfigPath, "utf8");
+    const c = hub.kc.getCurrentCluster()!;
+    const marker = join(mkdtempSync(join(tmpdir(), "exec-")), "ran");
+    const hostile = [
+      // An exec plugin would run a command inside the agent.
+      (() => {
+        const kc = new KubeConfig();
+        kc.loadFromOptions({
+          clusters: [{ name: "c", server: c.server, caData: c.caData, skipTLSVerify: false }],
+          users: [{ name: "u", exec: { apiVersion: "client.authentication.k8s.io/v1", command: "/bin/sh", args: ["-c", `touch ${marker}; echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"x"}}'`], interactiveMode: "Never" } }],
+          contexts: [{ name: "ctx", cluster: "c", user: "u" }],
+          currentContext: "ctx",
+        });
+        return kc.exportConfig();
+      })(),
+      // Another server.
+      kubeconfigText("t-evil").replace(c.server, "https://127.0.0.1:1"),
+    ];
+    const metric = async (): Promise<number> => sumMetric(await agent.metrics(), "work_agent_credentials_rejected_total");
+    for (const text of hostile) {
+      const before = await metric();
+      await hub.core.patchNamespacedSecret({ name: AGENT_KUBECONFIG_SECRET, namespace: cluster, body: [{ op: "replace", path: `/data/${AGENT_KUBECONFIG_KEY}`, value: Buffer.from(text).toString("base64") }] });
+      await waitFor(async () => (await metric()) > before, { timeoutMs: 20_000, message: "rotated kubeconfig refused" });
+    }
+    expect(existsSync(marker)).toBe(false);
+    // Still the good kubeconfig, on disk and in use.
+    expect(readFileSync(kubeconfigPath, "utf8")).toBe(good);
+    await apply(hub.objects, workObject(cluster, "after-refusal", [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "refused", namespace: spokeNs }, data: { a: "1" } }]));
+    await waitForWorkCondition(hub.objects, cluster, "after-refusal", "Applied", "True", { timeoutMs: 60_000 });
   });
 });

@@ -16,6 +16,9 @@ const REPO = resolve(import.meta.dirname, "../..");
 /** The agent under test; E2E_AGENT_BIN runs another build (e.g. the previous commit, to see a new test fail first). */
 export const AGENT_BIN = process.env.E2E_AGENT_BIN ?? join(REPO, "agent/bin/work-agent.js");
 
+/** The agent's ServiceAccount on the hub: named as the hub names it, so the shipped admission policy applies. */
+const AGENT_SA = "work-agent";
+
 /** What an agent needs on the hub, in its own namespace only. */
 export const AGENT_HUB_RULES: V1PolicyRule[] = [
   { apiGroups: ["multicluster.x-k8s.io"], resources: ["works"], verbs: ["get", "list", "watch", "update", "patch"] },
@@ -57,15 +60,15 @@ export function writeTokenKubeconfig(dir: string, file: string, server: string, 
 export async function mintAgentKubeconfig(hubKubeconfig: string, namespace: string, rules: V1PolicyRule[] = AGENT_HUB_RULES): Promise<string> {
   const hub = clients(hubKubeconfig);
   const rbac = hub.kc.makeApiClient(RbacAuthorizationV1Api);
-  await createOrIgnore(() => hub.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: "agent" } } }));
+  await createOrIgnore(() => hub.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: AGENT_SA } } }));
   await createOrIgnore(() => rbac.createNamespacedRole({ namespace, body: { metadata: { name: "agent" }, rules } }));
   await createOrIgnore(() =>
     rbac.createNamespacedRoleBinding({
       namespace,
-      body: { metadata: { name: "agent" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "agent" }, subjects: [{ kind: "ServiceAccount", name: "agent", namespace }] },
+      body: { metadata: { name: "agent" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "agent" }, subjects: [{ kind: "ServiceAccount", name: AGENT_SA, namespace }] },
     }),
   );
-  const tr = await hub.core.createNamespacedServiceAccountToken({ name: "agent", namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const tr = await hub.core.createNamespacedServiceAccountToken({ name: AGENT_SA, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
   const cluster = hub.kc.getCurrentCluster()!;
   const dir = mkdtempSync(join(tmpdir(), "agent-creds-"));
   return writeTokenKubeconfig(dir, "hub.kubeconfig", cluster.server, cluster.caData, tr.status!.token, namespace);

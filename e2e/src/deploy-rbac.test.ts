@@ -69,7 +69,10 @@ afterAll(async () => {
 describe("deploy/ manifests", () => {
   it("build with kubectl kustomize", async () => {
     const hubOut = docs(await kubectlOk(hubKubeconfig(), ["kustomize", join(REPO, "deploy/hub")]));
-    expect(hubOut.map((o) => o.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "Deployment", "Namespace", "ServiceAccount"]);
+    expect(hubOut.map((o) => o.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "Deployment", "Namespace", "ServiceAccount", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]);
+    // The admission policy is accepted by the API server as shipped.
+    const policy = readFileSync(join(REPO, "deploy/hub/work-agent-policy.yaml"), "utf8");
+    await kubectlOk(hubKubeconfig(), ["apply", "--dry-run=server", "--server-side", "--force-conflicts", "-f", "-"], { input: policy });
     const spokeOut = docs(await kubectlOk(hubKubeconfig(), ["kustomize", join(REPO, "deploy/spoke")]));
     expect(spokeOut.map((o) => o.metadata?.name)).toContain("appliedworks.multicluster.x-k8s.io");
     // The Deployment's dry run passes the API server's validation.

@@ -10,8 +10,15 @@
  *   grace period and an Event names what was orphaned on the spoke.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KubeConfig } from "@kubernetes/client-node";
 import {
+  AGENT_KUBECONFIG_KEY,
+  AGENT_KUBECONFIG_SECRET,
+  AGENT_LEASE_NAME,
   AppliedWorkResource,
+  CLUSTERSET_LABEL,
+  CLUSTER_PROPERTIES_ANNOTATION,
+  KUBERNETES_VERSION_ANNOTATION,
   CLUSTER_MANAGER_LABEL,
   ClusterProfileResource,
   WORK_FINALIZER,
@@ -22,7 +29,7 @@ import {
   type KubeObject,
   type Work,
 } from "@work-api/api";
-import { startHub, type RunningHub } from "@work-api/hub";
+import { MAX_PROPERTIES, MAX_PROPERTIES_CHARS, startHub, type RunningHub } from "@work-api/hub";
 import { KubeClient, createLogger, isNotFound, noopLogger } from "@work-api/runtime";
 import { hubKubeconfig, pinnedKubeVersion, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
 import { startMintedAgent, type AgentProcess } from "./agent-harness.js";
@@ -30,6 +37,8 @@ import { startMintedAgent, type AgentProcess } from "./agent-harness.js";
 const Namespaces = { group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false } as const;
 const ConfigMaps = { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true } as const;
 const Events = { group: "", version: "v1", resource: "events", kind: "Event", namespaced: true } as const;
+const Secrets = { group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true } as const;
+const Leases = { group: "coordination.k8s.io", version: "v1", resource: "leases", kind: "Lease", namespaced: true } as const;
 
 const inv = testNamespace("hhealth-fleet");
 const admin = KubeClient.fromFile(hubKubeconfig());
@@ -143,6 +152,39 @@ describe("work-hub health", () => {
     const reasons = (await eventsAbout(name)).map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(["AgentNotConnected", "AgentLeaseRenewed", "AgentLeaseExpired"]));
     await cleanSpoke(1, name, []);
+  });
+});
+
+describe("inventory integrity", () => {
+  it("bounds what a spoke publishes and never takes its ClusterSet from it (a hostile heartbeat with the agent's own credentials)", async () => {
+    const name = uniqueName("hhostile");
+    await createProfile(name);
+    // The agent's identity, as minted by the hub: what a compromised spoke holds.
+    const b64 = await waitFor(async () => (await get<{ data?: Record<string, string> }>(Secrets, AGENT_KUBECONFIG_SECRET, name))?.data?.[AGENT_KUBECONFIG_KEY], { timeoutMs: 60_000, message: "minted kubeconfig" });
+    const kc = new KubeConfig();
+    kc.loadFromString(Buffer.from(b64, "base64").toString("utf8"));
+    const spokeSide = KubeClient.fromKubeConfig(kc);
+    const props = [
+      ...Array.from({ length: 200 }, (_, i) => ({ name: `p${String(i).padStart(3, "0")}`, value: "v".repeat(1000) })),
+      { name: "clusterset.k8s.io", value: "someone-elses-set" },
+    ];
+    await spokeSide.create(Leases, {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: AGENT_LEASE_NAME, namespace: name, annotations: { [CLUSTER_PROPERTIES_ANNOTATION]: JSON.stringify(props), [KUBERNETES_VERSION_ANNOTATION]: "v".repeat(5_000) } },
+      spec: { holderIdentity: "hostile", leaseDurationSeconds: 60, renewTime: new Date().toISOString().replace("Z", "000Z") },
+    });
+    const p = await waitFor(async () => {
+      const cp = await get<ClusterProfile>(ClusterProfileResource, name, inv);
+      return (cp?.status?.properties?.length ?? 0) > 0 ? cp : undefined;
+    }, { message: "properties copied" });
+    expect(p.status!.properties!.length).toBeLessThanOrEqual(MAX_PROPERTIES);
+    expect(p.status!.properties!.reduce((n, x) => n + x.name.length + x.value.length, 0)).toBeLessThanOrEqual(MAX_PROPERTIES_CHARS);
+    expect(p.status?.version?.kubernetes).toBeUndefined();
+    // Its hub namespace keeps the inventory's ClusterSet (none here), not the spoke's claim.
+    const ns = await get<KubeObject>(Namespaces, name);
+    expect(ns?.metadata?.labels?.[CLUSTERSET_LABEL]).toBeUndefined();
+    spokeSide.close();
   });
 });
 

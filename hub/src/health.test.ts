@@ -7,7 +7,7 @@ import {
   SPOKE_HEALTH_MESSAGE_ANNOTATION,
   findCondition,
 } from "@work-api/api";
-import { PROPERTY_REFRESH_MS, healthStatus, leaseState, publishedProperties, type Lease } from "./health.js";
+import { MAX_PROPERTIES, MAX_PROPERTIES_CHARS, PROPERTY_REFRESH_MS, healthStatus, leaseState, publishedProperties, type Lease } from "./health.js";
 
 const t0 = Date.parse("2026-01-01T00:00:00Z");
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -101,6 +101,19 @@ describe("healthStatus", () => {
     const r = healthStatus(undefined, undefined, opts(t0));
     expect(findCondition(r.status.conditions, "Joined")).toMatchObject({ status: "Unknown", reason: "AgentNotConnected" });
     expect(findCondition(r.status.conditions, "Joined")?.message).toContain("work-hub join c1");
+  });
+
+  it("bounds what a spoke publishes: 64 properties, 16 Ki characters, the About API's first; no oversized version", () => {
+    const many = Array.from({ length: 500 }, (_, i) => ({ name: `p${String(i).padStart(3, "0")}`, value: "v".repeat(1000) }));
+    const published = [...many, { name: "zz.clusterset.k8s.io", value: "x" }, { name: "cluster.clusterset.k8s.io", value: "c1" }, { name: "clusterset.k8s.io", value: "set" }];
+    const props = publishedProperties(lease(t0, { [CLUSTER_PROPERTIES_ANNOTATION]: JSON.stringify(published) }))!;
+    expect(props.length).toBeLessThanOrEqual(MAX_PROPERTIES);
+    expect(props.reduce((n, p) => n + p.name.length + p.value.length, 0)).toBeLessThanOrEqual(MAX_PROPERTIES_CHARS);
+    expect(props.map((p) => p.name)).toEqual(expect.arrayContaining(["cluster.clusterset.k8s.io", "clusterset.k8s.io"]));
+    const small = Array.from({ length: 100 }, (_, i) => ({ name: `q${String(i).padStart(3, "0")}`, value: "1" }));
+    expect(publishedProperties(lease(t0, { [CLUSTER_PROPERTIES_ANNOTATION]: JSON.stringify(small) }))).toHaveLength(MAX_PROPERTIES);
+    const r = healthStatus(undefined, lease(t0, { [KUBERNETES_VERSION_ANNOTATION]: "v".repeat(65) }), opts(t0 + 1_000));
+    expect(r.status.version?.kubernetes).toBeUndefined();
   });
 
   it("drops invalid published properties and tolerates bad JSON", () => {

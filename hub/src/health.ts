@@ -62,7 +62,21 @@ export function leaseState(lease: Lease | undefined, defaultDurationMs: number, 
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
-/** Properties the agent published, validated against the ClusterProfile schema; invalid entries dropped. */
+/** At most this many properties from one heartbeat reach the ClusterProfile (the About API's own first). */
+export const MAX_PROPERTIES = 64;
+/** ...and at most this many characters of names and values together. */
+export const MAX_PROPERTIES_CHARS = 16 * 1024;
+/** A spoke's version and health message are cut to these lengths. */
+const MAX_VERSION_CHARS = 64;
+const MAX_MESSAGE_CHARS = 1024;
+/** Properties of the About API (KEP-2149), kept before any other when the bounds bite. */
+const ABOUT_PROPERTIES = new Set(["cluster.clusterset.k8s.io", "clusterset.k8s.io"]);
+
+/**
+ * Properties the agent published, validated against the ClusterProfile schema (invalid entries
+ * dropped) and bounded: a spoke (whoever controls it) cannot grow the hub's ClusterProfile without
+ * limit. Sorted by name; the About API's properties first when the bounds bite.
+ */
 export function publishedProperties(lease: Lease): { name: string; value: string }[] | undefined {
   const raw = lease.metadata?.annotations?.[CLUSTER_PROPERTIES_ANNOTATION];
   if (raw === undefined) return undefined;
@@ -79,7 +93,16 @@ export function publishedProperties(lease: Lease): { name: string; value: string
     if (p.name.length < 1 || p.name.length > 253 || p.value.length < 1 || p.value.length > 1024) continue;
     out.set(p.name, p.value);
   }
-  return [...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value }));
+  const byName = ([a]: [string, string], [b]: [string, string]): number => (a < b ? -1 : a > b ? 1 : 0);
+  const ordered = [...[...out].filter(([n]) => ABOUT_PROPERTIES.has(n)), ...[...out].filter(([n]) => !ABOUT_PROPERTIES.has(n)).sort(byName)];
+  const kept: [string, string][] = [];
+  let chars = 0;
+  for (const [name, value] of ordered) {
+    if (kept.length >= MAX_PROPERTIES || chars + name.length + value.length > MAX_PROPERTIES_CHARS) break;
+    kept.push([name, value]);
+    chars += name.length + value.length;
+  }
+  return kept.sort(byName).map(([name, value]) => ({ name, value }));
 }
 
 function nextProperties(current: Property[] | undefined, published: { name: string; value: string }[], observed: string, nowMs: number): Property[] {
@@ -123,7 +146,8 @@ export function healthStatus(
   const conds: DesiredCondition[] = [];
   if (ls.state === "fresh" && lease) {
     const ann = lease.metadata?.annotations ?? {};
-    const version = ann[KUBERNETES_VERSION_ANNOTATION];
+    const reported = ann[KUBERNETES_VERSION_ANNOTATION];
+    const version = reported !== undefined && reported.length <= MAX_VERSION_CHARS ? reported : undefined;
     if (version) status.version = { ...(status.version ?? {}), kubernetes: version };
     const props = publishedProperties(lease);
     if (props !== undefined) {
@@ -133,9 +157,9 @@ export function healthStatus(
     conds.push({ type: ClusterProfileConditionType.Joined, status: "True", reason: HealthReason.AgentLeaseRenewed, message: "The agent renews its heartbeat Lease.", ...gen });
     const healthy = ann[SPOKE_HEALTHY_ANNOTATION];
     if (healthy === "False") {
-      conds.push({ type: ClusterProfileConditionType.ControlPlaneHealthy, status: "False", reason: HealthReason.SpokeUnhealthy, message: ann[SPOKE_HEALTH_MESSAGE_ANNOTATION] || "The agent cannot reach its cluster's API server.", ...gen });
+      conds.push({ type: ClusterProfileConditionType.ControlPlaneHealthy, status: "False", reason: HealthReason.SpokeUnhealthy, message: ann[SPOKE_HEALTH_MESSAGE_ANNOTATION]?.slice(0, MAX_MESSAGE_CHARS) || "The agent cannot reach its cluster's API server.", ...gen });
     } else {
-      conds.push({ type: ClusterProfileConditionType.ControlPlaneHealthy, status: "True", reason: HealthReason.SpokeHealthy, message: ann[SPOKE_HEALTH_MESSAGE_ANNOTATION] || "The agent reaches its cluster's API server.", ...gen });
+      conds.push({ type: ClusterProfileConditionType.ControlPlaneHealthy, status: "True", reason: HealthReason.SpokeHealthy, message: ann[SPOKE_HEALTH_MESSAGE_ANNOTATION]?.slice(0, MAX_MESSAGE_CHARS) || "The agent reaches its cluster's API server.", ...gen });
     }
   } else if (ls.state === "expired") {
     const since = ls.renewedMs !== undefined ? ` since ${iso(ls.renewedMs)}` : "";

@@ -10,3 +10,4 @@ export { agentRules } from "./rbac.js";
 export { buildAgentKubeconfig, parseAgentKubeconfig } from "./kubeconfig.js";
 export * from "./names.js";
 export { UNMANAGED_SINCE } from "./registration.js";
+export { MAX_PROPERTIES, MAX_PROPERTIES_CHARS } from "./health.js";

@@ -78,6 +78,21 @@ describe("registration", () => {
     expect(findCondition(p.status?.conditions, WORK_NAMESPACE_READY)).toMatchObject({ status: "True", reason: "NamespaceReady" });
   });
 
+  it("takes the ClusterSet from the hub's inventory only, never from what the spoke reports", async () => {
+    const { api, reg, profile } = setup();
+    const p = profile("c2");
+    await api.updateStatus(ClusterProfileResource, { ...p, status: { properties: [{ name: "clusterset.k8s.io", value: "evil", lastObservedTime: "2026-01-01T00:00:00Z" }] } });
+    await reg.reconcile(`${INV}/c2`);
+    expect(api.read(Core.Namespace, undefined, "c2")?.metadata?.labels?.[CLUSTERSET_LABEL]).toBe("prod");
+    // An inventory without a ClusterSet: none, whatever the spoke says.
+    const inv = api.read<KubeObject>(Core.Namespace, undefined, INV)!;
+    await api.update(Core.Namespace, { ...inv, metadata: { ...inv.metadata, labels: {} } });
+    const q = profile("c3");
+    await api.updateStatus(ClusterProfileResource, { ...q, status: { properties: [{ name: "clusterset.k8s.io", value: "evil", lastObservedTime: "2026-01-01T00:00:00Z" }] } });
+    await reg.reconcile(`${INV}/c3`);
+    expect(api.read(Core.Namespace, undefined, "c3")?.metadata?.labels?.[CLUSTERSET_LABEL]).toBeUndefined();
+  });
+
   it("writes nothing on a second pass, and reverts drift", async () => {
     const { api, reg, profile } = setup();
     profile("c1");

@@ -10,7 +10,6 @@
  */
 import {
   CLUSTERSET_LABEL,
-  CLUSTERSET_PROPERTY,
   CLUSTER_MANAGER_LABEL,
   ClusterProfileResource,
   conditionsEquivalent,
@@ -78,11 +77,13 @@ export function isServed(p: ClusterProfile, clusterManager: string, releaseGrace
 export class RegistrationReconciler {
   constructor(private readonly o: RegistrationOptions) {}
 
-  /** The ClusterSet of a cluster: its inventory namespace's label, else the property its agent reports. */
-  clusterSet(p: ClusterProfile): string | undefined {
-    const fromNs = this.o.namespaces.get(undefined, this.o.inventoryNamespace)?.metadata?.labels?.[CLUSTERSET_LABEL];
-    if (fromNs) return fromNs;
-    return p.status?.properties?.find((x) => x.name === CLUSTERSET_PROPERTY)?.value;
+  /**
+   * The ClusterSet of a cluster: its inventory namespace's label, and only that. What the spoke
+   * reports (its `clusterset.k8s.io` property) is never trusted for it: a compromised spoke must
+   * not move its hub namespace into another ClusterSet.
+   */
+  clusterSet(_p: ClusterProfile): string | undefined {
+    return this.o.namespaces.get(undefined, this.o.inventoryNamespace)?.metadata?.labels?.[CLUSTERSET_LABEL] || undefined;
   }
 
   /** `key` is "namespace/name" of a ClusterProfile. */

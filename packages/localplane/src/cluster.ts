@@ -14,6 +14,7 @@ import { startControllerManager } from "./controller-manager.js";
 import { ensureNodes, kwokHealthy, nodesReady, startKwok } from "./kwok.js";
 import { startScheduler } from "./scheduler.js";
 import { crdFilesForRole, installCrds, type Role } from "./crds.js";
+import { defaultHubPolicyFile, installHubPolicies } from "./policies.js";
 import { LocalplaneError, ProcessStartError, UsageError } from "./errors.js";
 import { etcdUrl, startEtcd } from "./etcd.js";
 import { waitHealthy } from "./health.js";
@@ -45,6 +46,8 @@ export interface ClusterOptions {
   unsafeNoFsync?: boolean;
   apiserverArgs?: string[];
   controllerManagerArgs?: string[];
+  /** Hubs: the admission policy file to apply (default deploy/hub/work-agent-policy.yaml; "" none). */
+  hubPolicyFile?: string;
   /**
    * Fake nodes (kwok) with a scheduler, so pods are scheduled and become
    * Ready. Default 3 for spokes, 0 for hubs; 0 starts neither.
@@ -250,6 +253,10 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
     if (crds.files.length > 0) {
       const names = await installCrds(kc, crds.files, { timeoutMs: left() });
       log(`${opts.name}: CRDs established: ${names.join(", ")}`);
+    }
+    if (opts.role === "hub") {
+      const policies = await installHubPolicies(kc, opts.hubPolicyFile ?? defaultHubPolicyFile());
+      if (policies.length > 0) log(`${opts.name}: admission policies applied: ${policies.join(", ")}`);
     }
     if (opts.role === "spoke") {
       if (crds.files.some((f) => f.endsWith("about.k8s.io_clusterproperties.yaml"))) {
