@@ -8,8 +8,9 @@
  * `--hub-kubeconfig-secret` names it, so a restarted agent starts with a
  * valid token.
  */
-import { renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { KubeConfig } from "@kubernetes/client-node";
+import { parse as parseYaml } from "yaml";
 import { AGENT_KUBECONFIG_KEY, AGENT_KUBECONFIG_SECRET, type KubeObject } from "@work-api/api";
 import { ensureError, isForbidden, isNotFound, type KubeClient, type Logger } from "@work-api/runtime";
 
@@ -38,27 +39,66 @@ export function tokenOf(kc: KubeConfig): string | undefined {
 }
 
 /**
- * Why a rotated kubeconfig may not be taken into use, or undefined when it may: it must be a plain
- * token kubeconfig for the same server and the same CA as the one in use. Nothing in it may run
- * code or fetch credentials inside the agent (no `exec`, no `auth-provider`), point it elsewhere,
- * or turn TLS verification off: whoever can write that Secret must not gain the agent's process.
+ * A rotated kubeconfig, checked before anything in it is used. The text is parsed as plain data
+ * first (client-node's loader would already read `tokenFile`s and resolve files while loading): it
+ * must hold exactly one cluster, one user and one context; the cluster only `server`,
+ * `certificate-authority-data` and `tls-server-name`, all equal to the kubeconfig in use; the user
+ * only a `token`. Whoever can write the hub Secret must gain nothing in the agent's process: no
+ * `exec` or `auth-provider`, no file reads, no other server, CA or TLS name, no proxy, no
+ * impersonation, no client certificates. The KubeConfig returned is built from the checked fields
+ * alone (and is what gets persisted).
  */
-export function rejectRotated(next: KubeConfig, current: KubeConfig): string | undefined {
-  const cluster = next.getCurrentCluster();
-  const user = next.getCurrentUser();
+export function parseRotated(text: string, current: KubeConfig): { kc: KubeConfig } | { refused: string } {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    return { refused: `it is not YAML (${ensureError(err).message.split("\n")[0] ?? ""})` };
+  }
+  const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const only = (o: Record<string, unknown>, keys: readonly string[]): string | undefined => Object.keys(o).find((k) => !keys.includes(k));
+  const root = obj(doc);
+  if (!root) return { refused: "it is not a kubeconfig object" };
+  const one = (key: string): Record<string, unknown> | undefined => (Array.isArray(root[key]) && (root[key] as unknown[]).length === 1 ? obj((root[key] as unknown[])[0]) : undefined);
+  const [c, u, x] = [one("clusters"), one("users"), one("contexts")];
+  if (!c || !u || !x) return { refused: "it must hold exactly one cluster, one user and one context" };
+  const cluster = obj(c.cluster);
+  const user = obj(u.user);
+  const context = obj(x.context);
+  if (!cluster || !user || !context || typeof c.name !== "string" || typeof u.name !== "string" || typeof x.name !== "string") return { refused: "it has a malformed cluster, user or context entry" };
+  // insecure-skip-tls-verify is allowed only as false (client-node writes it so).
+  if (cluster["insecure-skip-tls-verify"] === false) delete cluster["insecure-skip-tls-verify"];
+  const extraC = only(cluster, ["server", "certificate-authority-data", "tls-server-name"]);
+  if (extraC !== undefined) return { refused: `its cluster sets ${extraC}` };
+  const extraU = only(user, ["token"]);
+  if (extraU !== undefined) return { refused: `its user sets ${extraU} (only a bearer token is accepted)` };
+  if (typeof user.token !== "string" || user.token === "") return { refused: "it has no token" };
+  if (context.cluster !== c.name || context.user !== u.name) return { refused: "its context names another cluster or user" };
+  const cc = root["current-context"];
+  if (cc !== undefined && cc !== x.name) return { refused: "its current-context names no context it holds" };
   const was = current.getCurrentCluster();
-  if (!cluster || !user) return "it has no current context with a cluster and a user";
-  const norm = (u: string | undefined): string => (u ?? "").replace(/\/+$/, "").toLowerCase();
-  if (norm(cluster.server) !== norm(was?.server)) return `it names another server (${cluster.server})`;
-  if ((cluster.caData ?? "") !== (was?.caData ?? "") || (cluster.caFile ?? "") !== (was?.caFile ?? "")) return "it names another certificate authority";
-  if (cluster.skipTLSVerify === true && was?.skipTLSVerify !== true) return "it turns TLS verification off";
-  if (cluster.proxyUrl !== undefined && cluster.proxyUrl !== was?.proxyUrl) return "it adds a proxy";
-  if (user.exec !== undefined) return "it runs an exec credential plugin";
-  if (user.authProvider !== undefined) return "it uses an auth-provider";
-  if ((user as { impersonateUser?: string }).impersonateUser) return "it impersonates another user";
-  if (user.certData || user.certFile || user.keyData || user.keyFile || user.username || user.password) return "it carries credentials other than a bearer token";
-  if (!user.token) return "it has no token";
-  return undefined;
+  const str = (v: unknown): string => (typeof v === "string" ? v : "");
+  const norm = (v: unknown): string => str(v).replace(/\/+$/, "").toLowerCase();
+  if (norm(cluster.server) !== norm(was?.server)) return { refused: `it names another server (${str(cluster.server)})` };
+  const pem = (b64: unknown): string => (typeof b64 === "string" && b64 !== "" ? Buffer.from(b64, "base64").toString("utf8").trim() : "");
+  let currentCa = pem(was?.caData);
+  if (currentCa === "" && was?.caFile) {
+    try {
+      currentCa = readFileSync(was.caFile, "utf8").trim();
+    } catch {
+      return { refused: "the certificate authority in use cannot be read to compare" };
+    }
+  }
+  if (pem(cluster["certificate-authority-data"]) !== currentCa) return { refused: "it names another certificate authority" };
+  if (str(cluster["tls-server-name"]) !== (was?.tlsServerName ?? "")) return { refused: "it names another TLS server name" };
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: c.name, server: str(cluster.server), skipTLSVerify: false, ...(currentCa !== "" ? { caData: Buffer.from(`${currentCa}\n`).toString("base64") } : {}), ...(was?.tlsServerName ? { tlsServerName: was.tlsServerName } : {}) }],
+    users: [{ name: u.name, token: user.token }],
+    contexts: [{ name: x.name, cluster: c.name, user: u.name, ...(typeof context.namespace === "string" ? { namespace: context.namespace } : {}) }],
+    currentContext: x.name,
+  });
+  return { kc };
 }
 
 export class HubCredentials {
@@ -70,7 +110,7 @@ export class HubCredentials {
   private spoke: KubeClient | undefined;
   /** Number of times a new token was taken into use. */
   rotations = 0;
-  /** Number of rotated kubeconfigs refused (see rejectRotated). */
+  /** Number of rotated kubeconfigs refused (see parseRotated). */
   rejected = 0;
 
   constructor(private o: HubCredentialsOptions) {
@@ -121,22 +161,22 @@ export class HubCredentials {
     const b64 = secret.data?.[AGENT_KUBECONFIG_KEY];
     if (!b64) return false;
     const text = Buffer.from(b64, "base64").toString("utf8");
-    const next = new KubeConfig();
-    try {
-      next.loadFromString(text);
-    } catch (err) {
-      return this.refuse(`it is not a kubeconfig (${ensureError(err).message})`);
+    const parsed = parseRotated(text, this.kc);
+    if ("refused" in parsed) {
+      // The token in use is the one in the Secret already (the hub wrote both): nothing new, nothing to refuse.
+      return this.refuse(parsed.refused);
     }
+    const next = parsed.kc;
     const token = tokenOf(next);
-    if (token !== undefined && token === tokenOf(this.kc)) return false;
-    const why = rejectRotated(next, this.kc);
-    if (why !== undefined) return this.refuse(why);
+    if (token === tokenOf(this.kc)) return false;
     this.kc = next;
     this.rotations++;
+    // What is persisted is the checked kubeconfig, not the text received.
+    const checked = next.exportConfig();
     this.o.log.info({ secret: `${this.o.hubNamespace}/${AGENT_KUBECONFIG_SECRET}` }, "hub credentials rotated");
     if (this.o.mayPersist?.() ?? true) {
-      this.persistFile(text);
-      await this.persistSpokeSecret(b64);
+      this.persistFile(checked);
+      await this.persistSpokeSecret(Buffer.from(checked).toString("base64"));
     }
     return true;
   }

@@ -71,7 +71,11 @@ describe("work-agent hub credentials", () => {
     expect(kc.getCurrentUser()?.token).toBe(fresh);
     // ...and so does the spoke Secret it is mounted from.
     const s: V1Secret = await spoke.core.readNamespacedSecret({ name: "hub-kubeconfig", namespace: spokeNs });
-    expect(Buffer.from(s.data![AGENT_KUBECONFIG_KEY]!, "base64").toString("utf8")).toBe(text);
+    const persisted = new KubeConfig();
+    persisted.loadFromString(Buffer.from(s.data![AGENT_KUBECONFIG_KEY]!, "base64").toString("utf8"));
+    expect(persisted.getCurrentUser()?.token).toBe(fresh);
+    expect(persisted.getCurrentCluster()?.server).toBe(hub.kc.getCurrentCluster()!.server);
+    expect(text).toContain(fresh);
     // Revoke the old token; the agent must still read Works and write their status.
     await hub.core.deleteNamespacedSecret({ name: "binding-old", namespace: cluster });
     await new Promise((r) => setTimeout(r, 2000));

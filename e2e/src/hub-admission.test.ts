@@ -44,6 +44,22 @@ describe("the agent's identity on the hub", () => {
     expect(live.metadata.labels?.evil).toBeUndefined();
   });
 
+  it("may not add or remove anyone else's finalizer", async () => {
+    const merge = (body: object): Promise<unknown> => agent.patch(WorkResource, "w", body, { namespace: cluster, type: "merge" });
+    expect(await refusal(merge({ metadata: { finalizers: ["example.com/never-released"] } }))).toMatch(/^(403|422): .*only its own finalizer/);
+    await admin.patch(WorkResource, "w", { metadata: { finalizers: ["example.com/keep"] } }, { namespace: cluster, type: "merge" });
+    expect(await refusal(merge({ metadata: { finalizers: null } }))).toMatch(/^(403|422): .*only its own finalizer/);
+    await admin.patch(WorkResource, "w", { metadata: { finalizers: null } }, { namespace: cluster, type: "merge" });
+  });
+
+  it("may still handle its finalizer on a Work without a spec (the policy never errors)", async () => {
+    await admin.create<Work>(WorkResource, { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "nospec", namespace: cluster } } as Work);
+    const f = "multicluster.x-k8s.io/work-cleanup";
+    expect(await refusal(agent.patch(WorkResource, "nospec", { metadata: { finalizers: [f] } }, { namespace: cluster, type: "merge" }))).toBe("accepted");
+    expect(await refusal(agent.patch(WorkResource, "nospec", { metadata: { finalizers: null } }, { namespace: cluster, type: "merge" }))).toBe("accepted");
+    expect(await refusal(agent.patch(WorkResource, "nospec", { spec: { workload: { manifests: [] } } }, { namespace: cluster, type: "merge" }))).toMatch(/^(403|422): .*spec/);
+  });
+
   it("may still add and remove its finalizer and write the status; an admin may still edit the spec", async () => {
     const f = "multicluster.x-k8s.io/work-cleanup";
     expect(await refusal(agent.patch(WorkResource, "w", { metadata: { finalizers: [f] } }, { namespace: cluster, type: "merge" }))).toBe("accepted");

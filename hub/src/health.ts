@@ -151,8 +151,11 @@ export function healthStatus(
     if (version) status.version = { ...(status.version ?? {}), kubernetes: version };
     const props = publishedProperties(lease);
     if (props !== undefined) {
-      const observed = ann[PROPERTIES_OBSERVED_ANNOTATION] ?? lease.spec?.renewTime ?? iso(o.nowMs);
-      status.properties = nextProperties(current?.properties, props, observed.replace(/\.\d+Z$/, "Z"), o.nowMs);
+      // The spoke's own timestamp, only when it is a time and not in the future; else the renewal (or now).
+      const stamp = Date.parse(ann[PROPERTIES_OBSERVED_ANNOTATION] ?? "");
+      const renewed = Date.parse(lease.spec?.renewTime ?? "");
+      const observedMs = Number.isFinite(stamp) && stamp <= o.nowMs + 60_000 ? stamp : Number.isFinite(renewed) ? Math.min(renewed, o.nowMs) : o.nowMs;
+      status.properties = nextProperties(current?.properties, props, iso(observedMs), o.nowMs);
     }
     conds.push({ type: ClusterProfileConditionType.Joined, status: "True", reason: HealthReason.AgentLeaseRenewed, message: "The agent renews its heartbeat Lease.", ...gen });
     const healthy = ann[SPOKE_HEALTHY_ANNOTATION];

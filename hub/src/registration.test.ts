@@ -91,6 +91,9 @@ describe("registration", () => {
     await api.updateStatus(ClusterProfileResource, { ...q, status: { properties: [{ name: "clusterset.k8s.io", value: "evil", lastObservedTime: "2026-01-01T00:00:00Z" }] } });
     await reg.reconcile(`${INV}/c3`);
     expect(api.read(Core.Namespace, undefined, "c3")?.metadata?.labels?.[CLUSTERSET_LABEL]).toBeUndefined();
+    // A label given earlier (by the inventory then, or by a spoke's claim in an older version) goes.
+    await reg.reconcile(`${INV}/c2`);
+    expect(api.read(Core.Namespace, undefined, "c2")?.metadata?.labels?.[CLUSTERSET_LABEL]).toBeUndefined();
   });
 
   it("writes nothing on a second pass, and reverts drift", async () => {

@@ -169,8 +169,14 @@ export class RegistrationReconciler {
         condition: { type: WORK_NAMESPACE_READY, status: "False", reason: "NamespaceTerminating", message: `Namespace ${name} is being deleted; it is re-created once gone.`, ...gen },
         result: { requeueAfter: 2_000 },
       };
-    } else if (!hasLabels(live, want)) {
-      await this.o.api.update(Core.Namespace, withLabels(live, want));
+    } else if (!hasLabels(live, want) || (live.metadata?.labels?.[CLUSTERSET_LABEL] !== undefined && want.metadata?.labels?.[CLUSTERSET_LABEL] === undefined)) {
+      // A ClusterSet label the inventory no longer gives (or a spoke's claim from an older version) goes.
+      const next = withLabels(live, want);
+      if (want.metadata?.labels?.[CLUSTERSET_LABEL] === undefined && next.metadata?.labels) {
+        const { [CLUSTERSET_LABEL]: _gone, ...labels } = next.metadata.labels;
+        next.metadata = { ...next.metadata, labels };
+      }
+      await this.o.api.update(Core.Namespace, next);
     }
     return {
       condition: { type: WORK_NAMESPACE_READY, status: "True", reason: "NamespaceReady", message: `Namespace ${name} holds the cluster's Works; the agent's ServiceAccount work-agent may use it.`, ...gen },

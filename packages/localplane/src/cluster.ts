@@ -5,7 +5,7 @@
  * the fake nodes, Ready before the cluster counts as started. Data in `<dir>/<name>` is reused (warm start) unless
  * `clean` is set.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { DEFAULT_SERVICE_CIDR, startApiserver } from "./apiserver.js";
@@ -255,7 +255,9 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
       log(`${opts.name}: CRDs established: ${names.join(", ")}`);
     }
     if (opts.role === "hub") {
-      const policies = await installHubPolicies(kc, opts.hubPolicyFile ?? defaultHubPolicyFile());
+      const policyFile = opts.hubPolicyFile ?? defaultHubPolicyFile();
+      if (policyFile !== "" && !existsSync(policyFile)) log(`warning: ${opts.name}: admission policy file ${policyFile} does not exist; agents are not confined to status writes on this hub`);
+      const policies = await installHubPolicies(kc, policyFile);
       if (policies.length > 0) log(`${opts.name}: admission policies applied: ${policies.join(", ")}`);
     }
     if (opts.role === "spoke") {
