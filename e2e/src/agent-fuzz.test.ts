@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Work } from "@work-api/api";
 import { mintAgentKubeconfig, startAgent, type AgentProcess } from "./agent-harness.js";
 import { putWork } from "./contract-helpers.js";
-import { clients, hubKubeconfig, kubectlOk, spokeKubeconfig, testNamespace, waitFor } from "./env.js";
+import { clients, hubKubeconfig, spokeKubeconfig, testNamespace, waitFor } from "./env.js";
+import { installLooseCrd } from "./fault-plane.js";
 import { condition, manifestCondition, readWork } from "./work-helpers.js";
 
 const CASES = Number(process.env.FUZZ_CASES ?? 1_000);
@@ -28,24 +29,9 @@ const hub = clients(hubKubeconfig());
 const spoke = clients(spokeKubeconfig(1));
 let agent: AgentProcess;
 
-/** A CRD that keeps any fields: deep objects reach the agent's diff and server-side apply. */
-const FUZZ_CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: { name: fuzzes.fuzz.work-api.test }
-spec:
-  group: fuzz.work-api.test
-  scope: Namespaced
-  names: { plural: fuzzes, singular: fuzz, kind: Fuzz }
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
-`;
-
 beforeAll(async () => {
-  await kubectlOk(spokeKubeconfig(1), ["apply", "-f", "-"], { input: FUZZ_CRD });
-  await kubectlOk(spokeKubeconfig(1), ["wait", "--for", "condition=Established", "crd/fuzzes.fuzz.work-api.test", "--timeout", "60s"]);
+  // A CRD that keeps any fields: deep objects reach the agent's diff and server-side apply.
+  await installLooseCrd(spokeKubeconfig(1), "fuzz.work-api.test", "fuzzes", "Fuzz");
   agent = await startAgent({ hubKubeconfig: await mintAgentKubeconfig(hubKubeconfig(), cluster), spokeKubeconfig: spokeKubeconfig(1), clusterName: cluster, args: ["--concurrency", "8"] });
 });
 

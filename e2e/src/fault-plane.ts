@@ -9,7 +9,7 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPlane, type RunningCluster } from "@work-api/localplane";
-import { clients, type Clients } from "./env.js";
+import { clients, kubectlOk, type Clients } from "./env.js";
 
 export interface PrivateCluster {
   cluster: RunningCluster;
@@ -72,4 +72,21 @@ export function kubeconfigVia(path: string, server: string): string {
 export function serverOf(path: string): { host: string; port: number } {
   const url = new URL(/server: (\S+)/.exec(readFileSync(path, "utf8"))?.[1] ?? "");
   return { host: url.hostname, port: Number(url.port) };
+}
+
+/** Installs a namespaced CRD `<plural>.<group>` (v1) that keeps any fields, and waits until it is Established. */
+export async function installLooseCrd(kubeconfig: string, group: string, plural: string, kind: string): Promise<void> {
+  const crd = {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      scope: "Namespaced",
+      names: { plural, singular: kind.toLowerCase(), kind },
+      versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+    },
+  };
+  await kubectlOk(kubeconfig, ["apply", "-f", "-"], { input: JSON.stringify(crd) });
+  await kubectlOk(kubeconfig, ["wait", "--for", "condition=Established", `crd/${plural}.${group}`, "--timeout", "60s"]);
 }

@@ -10,8 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintAgentKubeconfig, startAgent, sumMetric, type AgentProcess } from "./agent-harness.js";
 import { configMap, putWork, readConfigMap, reconcileCount, touchWork, waitReconciles } from "./contract-helpers.js";
-import { clients, hubKubeconfig, kubectlOk, testNamespace, waitFor } from "./env.js";
-import { startPrivateCluster, type PrivateCluster } from "./fault-plane.js";
+import { clients, hubKubeconfig, testNamespace, waitFor } from "./env.js";
+import { installLooseCrd, startPrivateCluster, type PrivateCluster } from "./fault-plane.js";
 import { condition, manifestCondition, readWork, waitForWorkCondition } from "./work-helpers.js";
 
 const GRACE_MS = 20_000;
@@ -22,27 +22,13 @@ const hub = clients(hubKubeconfig());
 let spoke: PrivateCluster;
 let agent: AgentProcess;
 
-const WIDGETS_CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: { name: widgets.fault.work-api.test }
-spec:
-  group: fault.work-api.test
-  scope: Namespaced
-  names: { plural: widgets, singular: widget, kind: Widget }
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
-`;
 const widget = (name: string, size: number): object => ({ apiVersion: "fault.work-api.test/v1", kind: "Widget", metadata: { name, namespace: ns }, spec: { size } });
 
 beforeAll(async () => {
   spoke = await startPrivateCluster("spokefault", "spoke");
   await spoke.clients.core.createNamespace({ body: { metadata: { name: ns } } });
   // A custom resource too: right after an API server restart its kind may 404 until the CRD is served again.
-  await kubectlOk(spoke.kubeconfig, ["apply", "-f", "-"], { input: WIDGETS_CRD });
-  await kubectlOk(spoke.kubeconfig, ["wait", "--for", "condition=Established", "crd/widgets.fault.work-api.test", "--timeout", "60s"]);
+  await installLooseCrd(spoke.kubeconfig, "fault.work-api.test", "widgets", "Widget");
   agent = await startAgent({ hubKubeconfig: await mintAgentKubeconfig(hubKubeconfig(), cluster), spokeKubeconfig: spoke.kubeconfig, clusterName: cluster, env: { WORK_AGENT_SPOKE_OUTAGE_GRACE_PERIOD: `${GRACE_MS / 1000}s` } });
 }, 180_000);
 
