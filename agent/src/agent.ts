@@ -9,7 +9,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { CLUSTER_ID_PROPERTY, ClusterPropertyResource, type AppliedWork, type ClusterProperty, type KubeObject, type Work } from "@work-api/api";
 import { ApplyFailureReason, LastApplied, appliedWorkOwners, type ResourceMapping } from "@work-api/apply";
 import { existsSync, readFileSync } from "node:fs";
-import { Controller, EventRecorder, KubeClient, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNoAnswer, isNotFound, type Logger } from "@work-api/runtime";
+import { Controller, EventRecorder, KubeClient, type Counter, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNoAnswer, isNotFound, type Logger } from "@work-api/runtime";
 import { AppliedWorkCache } from "./applied-works.js";
 import type { AgentConfig } from "./config.js";
 import { HubCredentials, parseSecretRef } from "./credentials.js";
@@ -51,29 +51,32 @@ export async function clusterIdOf(spoke: KubeClient): Promise<string | undefined
   }
 }
 
+/**
+ * Makes `counter` follow totals counted elsewhere (request stats, informer and credential counters):
+ * each collect adds what the totals grew by. A total that shrinks (its source was dropped) never
+ * counts the family down.
+ */
+function mirror(counter: Counter, totals: () => Iterable<readonly [Record<string, string>, number]>): void {
+  const seen = new Map<string, number>();
+  counter.collect = (): void => {
+    for (const [labels, total] of totals()) {
+      const key = JSON.stringify(labels);
+      const prev = seen.get(key) ?? 0;
+      counter.inc(labels, Math.max(0, total - prev));
+      seen.set(key, Math.max(prev, total));
+    }
+  };
+}
+
+const VERBS = ["GET", "LIST", "WATCH", "POST", "PUT", "PATCH", "DELETE"] as const;
+
 /** Exposes a client's request counts (and request bytes) as Prometheus counter families. */
 function countRequests(registry: Registry, clients: Record<string, KubeClient>): void {
   const c = registry.counter({ name: "work_agent_kube_requests_total", help: "Requests the agent sent to each API server, by verb.", labelNames: ["cluster", "verb"] });
   const bytes = registry.counter({ name: "work_agent_kube_request_bytes_total", help: "Request body bytes the agent sent to each API server.", labelNames: ["cluster"] });
-  const seen = new Map<string, number>();
   // Each family collects itself: the registry renders (and collects) families in name order.
-  bytes.collect = (): void => {
-    for (const [cluster, client] of Object.entries(clients)) {
-      const sent = client.stats().bytesSent;
-      bytes.inc({ cluster }, sent - (seen.get(`${cluster}/bytes`) ?? 0));
-      seen.set(`${cluster}/bytes`, sent);
-    }
-  };
-  c.collect = (): void => {
-    for (const [cluster, client] of Object.entries(clients)) {
-      const s = client.stats();
-      for (const verb of ["GET", "LIST", "WATCH", "POST", "PUT", "PATCH", "DELETE"] as const) {
-        const k = `${cluster}/${verb}`;
-        c.inc({ cluster, verb }, s[verb] - (seen.get(k) ?? 0));
-        seen.set(k, s[verb]);
-      }
-    }
-  };
+  mirror(bytes, () => Object.entries(clients).map(([cluster, client]) => [{ cluster }, client.stats().bytesSent] as const));
+  mirror(c, () => Object.entries(clients).flatMap(([cluster, client]) => VERBS.map((verb) => [{ cluster, verb }, client.stats()[verb]] as const)));
 }
 
 async function startOps(address: string, registry: Registry, log: Logger, what: string, ready?: () => boolean): Promise<OpsServer | undefined> {
@@ -172,21 +175,13 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     },
   });
   const refused = registry.counter({ name: "work_agent_credentials_rejected_total", help: "Rotated hub kubeconfigs refused: not a token kubeconfig for the same server and CA (exec, auth-provider, another server or CA, TLS verification off).", labelNames: [] });
-  let refusedSeen = 0;
-  refused.collect = (): void => {
-    refused.inc({}, creds.rejected - refusedSeen);
-    refusedSeen = creds.rejected;
-  };
+  mirror(refused, () => [[{}, creds.rejected]]);
   const idle = registry.counter({ name: "work_agent_watch_idle_restarts_total", help: "Watches restarted because they delivered nothing, not even a bookmark, for --watch-idle-timeout (a frozen API server, a half-open connection).", labelNames: ["cluster"] });
-  const idleSeen = new Map<string, number>();
-  idle.collect = (): void => {
-    const sum = (list: { stats(): { idleRestarts: number } }[]): number => list.reduce((n, i) => n + i.stats().idleRestarts, 0);
-    for (const [cluster, n] of [["hub", sum([works.informer])], ["spoke", sum([appliedWorks.informer, ...spokeObjects.informers()])]] as const) {
-      // An informer dropped (a kind no longer applied) takes its count along: never count down.
-      idle.inc({ cluster }, Math.max(0, n - (idleSeen.get(cluster) ?? 0)));
-      idleSeen.set(cluster, Math.max(n, idleSeen.get(cluster) ?? 0));
-    }
-  };
+  const idleRestarts = (list: { stats(): { idleRestarts: number } }[]): number => list.reduce((n, i) => n + i.stats().idleRestarts, 0);
+  mirror(idle, () => [
+    [{ cluster: "hub" }, idleRestarts([works.informer])],
+    [{ cluster: "spoke" }, idleRestarts([appliedWorks.informer, ...spokeObjects.informers()])],
+  ]);
   const recorder = new EventRecorder({ client: hub, component: "work-agent", instance: clusterName, logger: alog });
   const manifests = registry.counter({ name: "work_agent_manifests_total", help: "Manifest outcomes per reconcile (created, configured, unchanged, failed) and objects let go of (pruned: deleted; released: left to the other Works that list them).", labelNames: ["action"] });
   const evictions = registry.counter({ name: "work_agent_evictions_total", help: "Works found gone from the hub without their finalizer (marked), back within the grace period (cancelled), and evicted after it (evicted).", labelNames: ["stage"] });

@@ -17,7 +17,7 @@ import type { HubWorks } from "./ports.js";
 import { WriteMemory } from "./write-memory.js";
 
 /** The agent's reads and writes of single Works time out after this long, so a frozen hub holds a worker briefly. */
-export const HUB_WRITE_TIMEOUT_MS = 15_000;
+export const HUB_CALL_TIMEOUT_MS = 15_000;
 
 export class HubWorkCache implements HubWorks {
   readonly informer: Informer<Work>;
@@ -44,7 +44,7 @@ export class HubWorkCache implements HubWorks {
   /** Undefined only for a 404 that names this Work (not one for an unserved API or from a proxy). */
   async read(namespace: string, name: string): Promise<Work | undefined> {
     try {
-      return await this.call(() => this.client.get<Work>(WorkResource, name, { namespace, timeoutMs: HUB_WRITE_TIMEOUT_MS }));
+      return await this.call(() => this.client.get<Work>(WorkResource, name, { namespace, timeoutMs: HUB_CALL_TIMEOUT_MS }));
     } catch (err) {
       const details = (err as { status?: { details?: { name?: string; kind?: string } } }).status?.details;
       if (isNotFound(err) && details?.name === name && details.kind === WorkResource.resource) return undefined;
@@ -58,7 +58,7 @@ export class HubWorkCache implements HubWorks {
       list === undefined || list.length === 0
         ? [{ op: "test", path: "/metadata/resourceVersion", value: work.metadata.resourceVersion }, { op: "add", path: "/metadata/finalizers", value: [finalizer] }]
         : [{ op: "test", path: "/metadata/finalizers", value: list }, { op: "add", path: "/metadata/finalizers/-", value: finalizer }];
-    return this.remember(await this.call(() => this.client.patch<Work>(WorkResource, work.metadata.name!, ops, { namespace: work.metadata.namespace!, type: "json", timeoutMs: HUB_WRITE_TIMEOUT_MS })));
+    return this.remember(await this.call(() => this.client.patch<Work>(WorkResource, work.metadata.name!, ops, { namespace: work.metadata.namespace!, type: "json", timeoutMs: HUB_CALL_TIMEOUT_MS })));
   }
 
   async removeFinalizer(work: Work, finalizer: string): Promise<Work | undefined> {
@@ -66,7 +66,7 @@ export class HubWorkCache implements HubWorks {
     if (i < 0) return work;
     const ops = [{ op: "test", path: `/metadata/finalizers/${i}`, value: finalizer }, { op: "remove", path: `/metadata/finalizers/${i}` }];
     try {
-      return this.remember(await this.call(() => this.client.patch<Work>(WorkResource, work.metadata.name!, ops, { namespace: work.metadata.namespace!, type: "json", timeoutMs: HUB_WRITE_TIMEOUT_MS })));
+      return this.remember(await this.call(() => this.client.patch<Work>(WorkResource, work.metadata.name!, ops, { namespace: work.metadata.namespace!, type: "json", timeoutMs: HUB_CALL_TIMEOUT_MS })));
     } catch (err) {
       // Gone: removing the last finalizer of a deleted Work removes the Work.
       if (isNotFound(err)) return undefined;
@@ -76,7 +76,7 @@ export class HubWorkCache implements HubWorks {
 
   async patchStatus(work: Work, status: Partial<WorkStatus>): Promise<Work> {
     const body = { metadata: { resourceVersion: work.metadata.resourceVersion }, status };
-    return this.remember(await this.call(() => this.client.patch<Work>(WorkResource, work.metadata.name!, body, { namespace: work.metadata.namespace!, type: "merge", subresource: "status", timeoutMs: HUB_WRITE_TIMEOUT_MS })));
+    return this.remember(await this.call(() => this.client.patch<Work>(WorkResource, work.metadata.name!, body, { namespace: work.metadata.namespace!, type: "merge", subresource: "status", timeoutMs: HUB_CALL_TIMEOUT_MS })));
   }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {

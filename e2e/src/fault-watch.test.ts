@@ -6,22 +6,16 @@
  * once the server answers again. The agent's default idle timeout is 90 s
  * (the API server sends a bookmark about every minute); the tests use 3 s.
  */
-import { readFileSync } from "node:fs";
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Informer, KubeClient } from "@work-api/runtime";
 import { clients, hubKubeconfig, testNamespace, waitFor } from "./env.js";
-import { BlackholeProxy, startPrivateCluster, type PrivateCluster } from "./fault-plane.js";
+import { BlackholeProxy, kubeconfigVia, serverOf, startPrivateCluster, type PrivateCluster } from "./fault-plane.js";
 
 const IDLE_MS = 3_000;
 const CM = { group: "", version: "v1", resource: "configmaps", namespaced: true, kind: "ConfigMap" };
 
 function clientVia(kubeconfig: string, server?: string): KubeClient {
-  const kc = new KubeConfig();
-  const text = readFileSync(kubeconfig, "utf8");
-  const original = /server: (\S+)/.exec(text)?.[1] ?? "";
-  kc.loadFromString(server ? text.replace(original, server) : text);
-  return KubeClient.fromKubeConfig(kc);
+  return KubeClient.fromFile(server ? kubeconfigVia(kubeconfig, server) : kubeconfig);
 }
 
 async function createCm(c: ReturnType<typeof clients>, namespace: string, name: string): Promise<void> {
@@ -35,8 +29,7 @@ describe("hung watch: half-open connection", () => {
   let client: KubeClient;
 
   beforeAll(async () => {
-    const url = new URL(/server: (\S+)/.exec(readFileSync(hubKubeconfig(), "utf8"))![1]!);
-    proxy = new BlackholeProxy({ host: url.hostname, port: Number(url.port) });
+    proxy = new BlackholeProxy(serverOf(hubKubeconfig()));
     await proxy.listen();
     client = clientVia(hubKubeconfig(), `https://127.0.0.1:${proxy.port}`);
     informer = new Informer(client, CM, { namespace: ns, watchIdleTimeoutMs: IDLE_MS });

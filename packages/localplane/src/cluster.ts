@@ -197,24 +197,22 @@ async function startOnce(opts: ClusterOptions): Promise<RunningCluster> {
       onSpawn: track,
     });
   const kubeconfigPath = `${paths.kcmDir}/kubeconfig`;
+  /** Components that do not report their own health: recorded once spawned. */
+  const tracked = async (p: Promise<ManagedProcess>): Promise<ManagedProcess> => {
+    const m = await p;
+    track(m);
+    return m;
+  };
   // How each component starts (the first time and after stopComponent): same flags, ports and data.
   const launch: Record<ComponentName, (timeoutMs: number) => Promise<ManagedProcess>> = {
     etcd: (timeoutMs) =>
       startEtcd({ name: opts.name, exe: opts.binaries.etcd, dataDir: paths.etcdDir, clientPort: etcdClient, peerPort: etcdPeer, unsafeNoFsync: opts.unsafeNoFsync ?? true, logDir: paths.logDir, marker, timeoutMs, onSpawn: track }),
     "kube-apiserver": async (timeoutMs) => (await launchApiserver(timeoutMs)).proc,
-    "kube-controller-manager": async () => {
-      const m = await startControllerManager({ exe: opts.binaries.kubeControllerManager, kubeconfigPath, certDir: paths.kcmDir, pki, port: kcmPort, server, clusterName: opts.name, caPem, extraArgs: opts.controllerManagerArgs, logDir: paths.logDir, marker });
-      track(m);
-      return m;
-    },
-    "kube-scheduler": async () => {
-      const m = await startScheduler({ exe: opts.binaries.kubeScheduler!, kubeconfigPath, certDir: `${paths.kcmDir}/scheduler`, port: schedulerPort, logDir: paths.logDir, marker });
-      track(m);
-      return m;
-    },
+    "kube-controller-manager": () =>
+      tracked(startControllerManager({ exe: opts.binaries.kubeControllerManager, kubeconfigPath, certDir: paths.kcmDir, pki, port: kcmPort, server, clusterName: opts.name, caPem, extraArgs: opts.controllerManagerArgs, logDir: paths.logDir, marker })),
+    "kube-scheduler": () => tracked(startScheduler({ exe: opts.binaries.kubeScheduler!, kubeconfigPath, certDir: `${paths.kcmDir}/scheduler`, port: schedulerPort, logDir: paths.logDir, marker })),
     kwok: async (timeoutMs) => {
-      const m = await startKwok({ exe: opts.binaries.kwok!, kubeconfigPath, dir: paths.kcmDir, port: kwokPort, logDir: paths.logDir, marker });
-      track(m);
+      const m = await tracked(startKwok({ exe: opts.binaries.kwok!, kubeconfigPath, dir: paths.kcmDir, port: kwokPort, logDir: paths.logDir, marker }));
       if (held.has("kwok")) await waitHealthy({ proc: m, what: "kwok /healthz", timeoutMs, intervalMs: 200, check: () => kwokHealthy(kwokPort) });
       return m;
     },
