@@ -2,7 +2,7 @@
  * The agent's identity on the hub writes only a Work's status and finalizer.
  * RBAC grants it update on works (for the finalizer), which would also let it
  * rewrite the spec; the shipped ValidatingAdmissionPolicy
- * (deploy/hub/work-agent-policy.yaml, installed by localplane on every hub)
+ * (deploy/hub/admission-policies.yaml, installed by localplane on every hub)
  * refuses that. Tested with the agent's own token.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -40,6 +40,7 @@ export const HUB_FLAGS: readonly FlagSpec[] = [
   { name: "hub-ca-file", type: "string", env: "WORK_HUB_CA_FILE", defaultText: "the CA of --kubeconfig", description: "PEM file of the CA that signed the hub's serving certificate, written into the agents' kubeconfigs." },
   { name: "token-lifetime", type: "duration", env: "WORK_HUB_TOKEN_LIFETIME", default: 24 * 3_600_000, description: "Lifetime of the ServiceAccount tokens minted for agents (at least 10m)." },
   { name: "token-rotate-before", type: "duration", env: "WORK_HUB_TOKEN_ROTATE_BEFORE", defaultText: "a fifth of the lifetime", description: "Mint a new agent token this long before the current one expires." },
+  { name: "namespace-access-role", type: "string", env: "WORK_HUB_NAMESPACE_ACCESS_ROLE", default: "work-hub-cluster-namespace", description: "ClusterRole the hub binds to its own identity (RoleBinding work-hub) in each cluster namespace it creates: what it may do there (deploy/hub/rbac.yaml). Its ClusterRole may create RoleBindings and bind only this role, and an admission policy (deploy/hub/admission-policies.yaml) keeps those bindings to the namespaces it made. \"\" skips the binding (a hub running with cluster-wide rights)." },
   { name: "concurrency", type: "int", env: "WORK_HUB_CONCURRENCY", default: 4, description: "Keys each controller reconciles in parallel." },
   { name: "resync-period", type: "duration", env: "WORK_HUB_RESYNC_PERIOD", default: 600_000, description: "Every object is reconciled again at this interval even without events (0 disables)." },
   { name: "health-addr", type: "string", env: "WORK_HUB_HEALTH_ADDR", default: ":8081", description: "Address for /healthz and /readyz (host:port; \"0\" disables)." },
@@ -86,6 +87,7 @@ export interface HubConfig {
   hubCaFile: string | undefined;
   tokenLifetimeMs: number;
   tokenRotateBeforeMs: number | undefined;
+  namespaceAccessRole: string;
   concurrency: number;
   resyncPeriodMs: number;
   healthAddr: string;
@@ -114,6 +116,7 @@ export function toHubConfig(v: FlagValues): HubConfig {
     hubCaFile: str(v, "hub-ca-file"),
     tokenLifetimeMs: Number(v["token-lifetime"] ?? 86_400_000),
     tokenRotateBeforeMs: v["token-rotate-before"] === undefined ? undefined : Number(v["token-rotate-before"]),
+    namespaceAccessRole: str(v, "namespace-access-role") ?? "work-hub-cluster-namespace",
     concurrency: Math.max(1, Number(v.concurrency ?? 4)),
     resyncPeriodMs: Number(v["resync-period"] ?? 600_000),
     healthAddr: str(v, "health-addr") ?? ":8081",

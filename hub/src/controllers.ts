@@ -17,27 +17,32 @@ import {
   type Work,
   type WorkPlacement,
 } from "@work-api/api";
-import { Controller, Informer, isConflict, type KubeClient, type Logger, type Registry } from "@work-api/runtime";
+import { Backoff, Controller, Informer, MultiNamespaceInformer, ensureError, isConflict, sleep, type KubeClient, type Logger, type Registry } from "@work-api/runtime";
 import { kubeApi } from "./clients.js";
 import type { HubConfig } from "./config.js";
 import { CredentialsReconciler, type Secret } from "./credentials.js";
 import { HealthReconciler } from "./health-controller.js";
 import type { Lease } from "./health.js";
 import type { HubEndpoint } from "./kubeconfig.js";
-import { CLUSTER_LABEL, INVENTORY_NAMESPACE_LABEL } from "./names.js";
+import { CLUSTER_LABEL, INVENTORY_NAMESPACE_LABEL, namespaceIsFor } from "./names.js";
 import { PlacementReconciler } from "./placement-controller.js";
 import { Core, type Cache, type EventSink, type Obj, type Resource, type Result } from "./ports.js";
-import type { Role, RoleBinding } from "./rbac.js";
+import { subjectOf, type Role, type RoleBinding, type Subject } from "./rbac.js";
 import { RegistrationReconciler } from "./registration.js";
 import { Removal } from "./removal.js";
 
 /** A {@link Cache} over an informer (keys "namespace/name" or "name"). */
-export function cacheOf<T extends Obj>(inf: Informer<T>): Cache<T> {
+export function cacheOf<T extends Obj>(inf: Informer<T> | MultiNamespaceInformer<T>): Cache<T> {
   return {
     get: (ns, name) => inf.get(ns ? `${ns}/${name}` : name),
     list: (ns) => (ns === undefined ? inf.list() : inf.listByNamespace(ns)),
+    // A namespace the hub did not make holds nothing of the hub's: its absence is true.
+    ...(inf instanceof MultiNamespaceInformer ? { synced: (ns: string) => !inf.covers(ns) || inf.namespaceSynced(ns) } : {}),
   };
 }
+
+/** What the hub starts, stops and waits for: an informer of one scope or one per cluster namespace. */
+export type HubInformer = Informer<KubeObject> | MultiNamespaceInformer<KubeObject>;
 
 export interface HubControllersOptions {
   config: HubConfig;
@@ -49,7 +54,7 @@ export interface HubControllersOptions {
 }
 
 export interface HubControllers {
-  informers: Informer<KubeObject>[];
+  informers: HubInformer[];
   controllers: Controller[];
   /** Starts informers, then controllers (each waits for its caches). */
   start(signal: AbortSignal): Promise<void>;
@@ -87,15 +92,22 @@ export function hubControllers(o: HubControllersOptions): HubControllers {
   const profiles = informer<ClusterProfile>(ClusterProfileResource, { namespace: inv }, "clusterprofiles");
   // All namespaces: an existing namespace named like a cluster must be seen to be refused.
   const namespaces = informer<KubeObject>(Core.Namespace, {}, "namespaces");
+  // Everything else lives in the cluster namespaces this hub made, and the hub may read it only
+  // there (deploy/hub/rbac.yaml): one namespaced watch per cluster namespace, never a cluster-wide one.
+  const ours = (n: KubeObject): boolean => namespaceIsFor(n, n.metadata?.name ?? "", inv);
+  const perNamespace = <T extends Obj>(r: Resource, scope: { labelSelector?: string; fieldSelector?: string }, name: string): MultiNamespaceInformer<T> =>
+    new MultiNamespaceInformer<T>(o.client, r, { ...scope, name, resyncPeriodMs: resync, logger: log, namespaces, select: ours });
   const owned = { labelSelector: CLUSTER_LABEL };
-  const serviceAccounts = informer<KubeObject>(Core.ServiceAccount, owned, "serviceaccounts");
-  const roles = informer<Role>(Core.Role, owned, "roles");
-  const roleBindings = informer<RoleBinding>(Core.RoleBinding, owned, "rolebindings");
-  const secrets = informer<Secret>(Core.Secret, owned, "secrets");
-  const leases = informer<Lease>(Core.Lease, { fieldSelector: `metadata.name=${AGENT_LEASE_NAME}` }, "agent-leases");
+  const serviceAccounts = perNamespace<KubeObject>(Core.ServiceAccount, owned, "serviceaccounts");
+  const roles = perNamespace<Role>(Core.Role, owned, "roles");
+  const roleBindings = perNamespace<RoleBinding>(Core.RoleBinding, owned, "rolebindings");
+  const secrets = perNamespace<Secret>(Core.Secret, owned, "secrets");
+  const leases = perNamespace<Lease>(Core.Lease, { fieldSelector: `metadata.name=${AGENT_LEASE_NAME}` }, "agent-leases");
   const placements = informer<WorkPlacement>(WorkPlacementResource, { namespace: inv }, "workplacements");
   const decisions = informer<PlacementDecision>(PlacementDecisionResource, { namespace: inv }, "placementdecisions");
-  const works = informer<Work>(WorkResource, { labelSelector: PLACEMENT_NAME_LABEL }, "placement-works");
+  const works = perNamespace<Work>(WorkResource, { labelSelector: PLACEMENT_NAME_LABEL }, "placement-works");
+  // Who the hub is (a SelfSubjectReview at start): the subject of its RoleBinding in each cluster namespace.
+  let hubSubject: Subject | undefined;
 
   const api = kubeApi(o.client);
   const common = { api, events: o.events, log };
@@ -120,6 +132,7 @@ export function hubControllers(o: HubControllersOptions): HubControllers {
     roleBindings: cacheOf(roleBindings),
     removal,
     releaseGracePeriodMs: c.removalGracePeriodMs,
+    hubAccess: c.namespaceAccessRole === "" ? undefined : { role: c.namespaceAccessRole, subject: () => hubSubject },
   });
   const credentials = new CredentialsReconciler({
     ...common,
@@ -154,13 +167,13 @@ export function hubControllers(o: HubControllersOptions): HubControllers {
     releaseGracePeriodMs: c.removalGracePeriodMs,
   });
 
-  const make = (name: string, fn: (key: string) => Promise<Result>, waitFor: Informer<KubeObject>[]): Controller =>
+  const make = (name: string, fn: (key: string) => Promise<Result>, waitFor: HubInformer[]): Controller =>
     new Controller({ name, reconcile: adapt(fn, log.child({ controller: name })), concurrency: c.concurrency, waitFor, logger: log, registry: o.registry, stopTimeoutMs: c.shutdownTimeoutMs });
-  const all = [profiles, namespaces, serviceAccounts, roles, roleBindings, secrets, leases, placements, decisions, works] as Informer<KubeObject>[];
-  const regCtl = make("registration", (k) => registration.reconcile(k), [profiles, namespaces, serviceAccounts, roles, roleBindings, leases] as Informer<KubeObject>[]);
-  const credCtl = make("credentials", (k) => credentials.reconcile(k), [profiles, namespaces, serviceAccounts, secrets] as Informer<KubeObject>[]);
-  const healthCtl = make("health", (k) => health.reconcile(k), [profiles, leases] as Informer<KubeObject>[]);
-  const placeCtl = make("placement", (k) => placement.reconcile(k), [placements, profiles, decisions, works, namespaces] as Informer<KubeObject>[]);
+  const all = [profiles, namespaces, serviceAccounts, roles, roleBindings, secrets, leases, placements, decisions, works] as HubInformer[];
+  const regCtl = make("registration", (k) => registration.reconcile(k), [profiles, namespaces, serviceAccounts, roles, roleBindings, leases] as HubInformer[]);
+  const credCtl = make("credentials", (k) => credentials.reconcile(k), [profiles, namespaces, serviceAccounts, secrets] as HubInformer[]);
+  const healthCtl = make("health", (k) => health.reconcile(k), [profiles, leases] as HubInformer[]);
+  const placeCtl = make("placement", (k) => placement.reconcile(k), [placements, profiles, decisions, works, namespaces] as HubInformer[]);
 
   // Keys: ClusterProfiles are "inv/name"; objects generated for a cluster carry its labels.
   const profileKey = (name: string): string => `${inv}/${name}`;
@@ -179,7 +192,7 @@ export function hubControllers(o: HubControllersOptions): HubControllers {
   const own = (x: Obj): string => `${x.metadata?.namespace ?? ""}/${x.metadata?.name ?? ""}`;
   for (const ctl of [regCtl, credCtl, healthCtl]) ctl.watch(profiles, own);
   regCtl.watch(namespaces, namespaceKeys);
-  for (const inf of [serviceAccounts, roles, roleBindings] as Informer<KubeObject>[]) regCtl.watch(inf, labelledKey);
+  for (const inf of [serviceAccounts, roles, roleBindings] as HubInformer[]) regCtl.watch(inf, labelledKey);
   regCtl.watch(leases, (l) => (profiles.get(profileKey(l.metadata!.namespace!))?.metadata.deletionTimestamp ? profileKey(l.metadata!.namespace!) : undefined));
   credCtl.watch(namespaces, labelledKey);
   credCtl.watch(serviceAccounts, labelledKey);
@@ -200,6 +213,7 @@ export function hubControllers(o: HubControllersOptions): HubControllers {
     controllers,
     async start(signal: AbortSignal): Promise<void> {
       for (const i of all) i.start();
+      if (c.namespaceAccessRole !== "") hubSubject = await whoAmI(o.client, log, signal);
       await Promise.all(controllers.map((ctl) => ctl.start(signal)));
     },
     async stop(): Promise<void> {
@@ -208,4 +222,30 @@ export function hubControllers(o: HubControllersOptions): HubControllers {
     },
     synced: () => all.every((i) => i.hasSynced()),
   };
+}
+
+/**
+ * The hub's own identity, from a SelfSubjectReview (allowed to every authenticated user), retried
+ * with backoff until it answers or `signal` aborts.
+ */
+export async function whoAmI(client: KubeClient, log: Logger, signal: AbortSignal): Promise<Subject> {
+  const backoff = new Backoff({ initialMs: 200, maxMs: 5_000, jitter: 0.2 });
+  for (;;) {
+    try {
+      const r = await client.request<{ status?: { userInfo?: { username?: string } } }>("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+        body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+        signal,
+      });
+      const username = r.status?.userInfo?.username ?? "";
+      if (username === "") throw new Error("SelfSubjectReview returned no user name");
+      const subject = subjectOf(username);
+      log.info({ username, subject }, "Hub identity");
+      return subject;
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const delayMs = backoff.next();
+      log.warn({ err: ensureError(err), delayMs }, "Cannot tell the hub's own identity (SelfSubjectReview); retrying");
+      await sleep(delayMs, signal);
+    }
+  }
 }

@@ -78,6 +78,8 @@ export class CredentialsReconciler {
     const namespace = this.o.namespaces.get(undefined, ns);
     // Registration makes the namespace and ServiceAccount; their events bring us back.
     if (!namespace || namespace.metadata?.deletionTimestamp || !namespaceIsFor(namespace, name, invNs)) return {};
+    // The namespace's caches are still listing (its access was granted moments ago): look again shortly.
+    if (this.o.serviceAccounts.synced?.(ns) === false || this.o.secrets.synced?.(ns) === false) return { requeueAfter: 1_000 };
     if (!this.o.serviceAccounts.get(ns, AGENT_SERVICE_ACCOUNT)) return {};
 
     let secret = this.o.secrets.get(ns, AGENT_KUBECONFIG_SECRET);

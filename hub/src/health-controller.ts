@@ -36,6 +36,8 @@ export class HealthReconciler {
     const [invNs, name] = key.split("/") as [string, string];
     const profile = this.o.profiles.get(invNs, name);
     if (!profile || profile.metadata.deletionTimestamp || !isOurs(profile, this.o.clusterManager)) return {};
+    // A Lease missing from a namespace not listed yet says nothing about the agent.
+    if (this.o.leases.synced?.(clusterNamespace(name)) === false) return { requeueAfter: 1_000 };
     const lease = this.o.leases.get(clusterNamespace(name), AGENT_LEASE_NAME);
     const r = healthStatus(profile.status, lease, {
       clusterName: name,

@@ -7,7 +7,6 @@
  * them when it goes.
  */
 import {
-  PLACEMENT_NAME_LABEL,
   WorkPlacementResource,
   WorkResource,
   type ClusterProfile,
@@ -209,11 +208,23 @@ export class PlacementReconciler {
 
   private async finalize(key: string, p: WorkPlacement): Promise<Result> {
     this.writeErrors.delete(key);
+    const pending = [...(this.expectations.get(key)?.keys() ?? [])];
     this.expectations.delete(key);
     if (!(p.metadata.finalizers ?? []).includes(PLACEMENT_FINALIZER)) return {};
-    // The cache may miss a Work created moments ago: list from the API server.
-    const all = await this.o.api.list<Work>(WorkResource, undefined, `${PLACEMENT_NAME_LABEL}=${p.metadata.name}`);
-    const mine = all.filter((w) => ownedBy(w, p));
+    // The hub may read Works only in the cluster namespaces it made (no cluster-wide list): the
+    // cache, plus a read where it may be behind (a Work created moments ago, a namespace still listing).
+    const mine = this.o.works.list().filter((w) => ownedBy(w, p));
+    const seen = new Set(mine.map((w) => w.metadata.namespace!));
+    const unsure = new Set(pending);
+    for (const n of this.o.namespaces.list()) {
+      const name = n.metadata?.name ?? "";
+      if (this.o.works.synced?.(name) === false) unsure.add(name);
+    }
+    for (const ns of unsure) {
+      if (seen.has(ns)) continue;
+      const live = await this.o.api.get<Work>(WorkResource, ns, p.metadata.name!);
+      if (live && ownedBy(live, p)) mine.push(live);
+    }
     for (const w of mine) {
       if (!w.metadata.deletionTimestamp) await this.o.api.delete(WorkResource, w.metadata.namespace, w.metadata.name!, { propagationPolicy: "Background", uid: w.metadata.uid });
     }

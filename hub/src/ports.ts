@@ -40,6 +40,11 @@ export interface Cache<T extends Obj> {
   get(namespace: string | undefined, name: string): T | undefined;
   /** All cached objects, or those of one namespace. */
   list(namespace?: string): T[];
+  /**
+   * For caches kept per namespace: false while that namespace's cache cannot be trusted yet (not
+   * listed, or its list refused); its absences mean nothing then. Absent: always trusted.
+   */
+  synced?(namespace: string): boolean;
 }
 
 export interface DeleteOptions {

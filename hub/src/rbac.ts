@@ -106,6 +106,35 @@ export function desiredRoleBinding(id: ClusterIdentity): RoleBinding {
   };
 }
 
+/** Name of the RoleBinding that gives the hub itself its rights in a cluster namespace. */
+export const HUB_ACCESS_BINDING = "work-hub";
+
+/**
+ * The RBAC subject of an authenticated user name (as a SelfSubjectReview reports it): a
+ * ServiceAccount for "system:serviceaccount:NS:NAME", else a User.
+ */
+export function subjectOf(username: string): Subject {
+  const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
+  if (m) return { kind: "ServiceAccount", namespace: m[1]!, name: m[2]! };
+  return { kind: "User", apiGroup: "rbac.authorization.k8s.io", name: username };
+}
+
+/**
+ * The hub's own access to a cluster namespace it created: a RoleBinding of the ClusterRole `role`
+ * (deploy/hub/rbac.yaml: work-hub-cluster-namespace) to the hub's identity. Its cluster-wide
+ * ClusterRole lets it create RoleBindings and bind only that role; the admission policy keeps those
+ * bindings to namespaces labelled as made by a hub for a cluster.
+ */
+export function desiredHubRoleBinding(id: ClusterIdentity, role: string, subject: Subject): RoleBinding {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: HUB_ACCESS_BINDING, namespace: clusterNamespace(id.clusterName), labels: labelsFor(id) },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+    subjects: [subject],
+  };
+}
+
 /** True when every desired label is set to the desired value on `live` (other labels are left alone). */
 export function hasLabels(live: KubeObject, desired: KubeObject): boolean {
   const have = live.metadata?.labels ?? {};

@@ -22,7 +22,7 @@ import { Removal } from "./removal.js";
 
 const INV = "fleet";
 
-function setup(graceMs = 60_000) {
+function setup(graceMs = 60_000, hubAccess?: { role: string; synced: () => boolean }) {
   const api = new FakeApi();
   let now = Date.parse("2026-01-01T00:00:00Z");
   api.now = () => now;
@@ -46,12 +46,13 @@ function setup(graceMs = 60_000) {
     namespaces: api.cache(Core.Namespace),
     serviceAccounts: api.cache(Core.ServiceAccount),
     roles: api.cache<Role>(Core.Role),
-    roleBindings: api.cache<RoleBinding>(Core.RoleBinding),
+    roleBindings: hubAccess ? { ...api.cache<RoleBinding>(Core.RoleBinding), synced: () => hubAccess.synced() } : api.cache<RoleBinding>(Core.RoleBinding),
     api,
     events: api,
     removal,
     log: noopLogger,
     clock,
+    ...(hubAccess ? { hubAccess: { role: hubAccess.role, subject: () => ({ kind: "ServiceAccount", name: "work-hub", namespace: INV }) } } : {}),
   });
   const profile = (name: string, labels: Record<string, string> = { [CLUSTER_MANAGER_LABEL]: "work-api" }): ClusterProfile =>
     api.seed(ClusterProfileResource, {
@@ -62,6 +63,38 @@ function setup(graceMs = 60_000) {
     });
   return { api, reg, profile, advance: (ms: number) => (now += ms) };
 }
+
+describe("registration: the hub's own access to a cluster namespace", () => {
+  it("binds the hub's ClusterRole first and makes nothing else there until the namespace's caches have listed", async () => {
+    let synced = false;
+    const { api, reg, profile } = setup(60_000, { role: "work-hub-cluster-namespace", synced: () => synced });
+    profile("c1");
+    expect(await reg.reconcile(`${INV}/c1`)).toEqual({ requeueAfter: 500 });
+    const rb = api.read<RoleBinding>(Core.RoleBinding, "c1", "work-hub");
+    expect(rb?.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "work-hub-cluster-namespace" });
+    expect(rb?.subjects).toEqual([{ kind: "ServiceAccount", name: "work-hub", namespace: INV }]);
+    expect(rb?.metadata?.labels).toMatchObject({ [CLUSTER_LABEL]: "c1", [INVENTORY_NAMESPACE_LABEL]: INV });
+    expect(api.read(Core.ServiceAccount, "c1", "work-agent")).toBeUndefined();
+    synced = true;
+    expect(await reg.reconcile(`${INV}/c1`)).toEqual({});
+    expect(api.read(Core.ServiceAccount, "c1", "work-agent")).toBeDefined();
+    expect(api.read<RoleBinding>(Core.RoleBinding, "c1", "work-agent")).toBeDefined();
+    // Drift of the hub's own binding is reverted like any other.
+    api.seed(Core.RoleBinding, { ...rb!, subjects: [{ kind: "User", name: "mallory", apiGroup: "rbac.authorization.k8s.io" }] });
+    await reg.reconcile(`${INV}/c1`);
+    expect(api.read<RoleBinding>(Core.RoleBinding, "c1", "work-hub")?.subjects).toEqual([{ kind: "ServiceAccount", name: "work-hub", namespace: INV }]);
+  });
+
+  it("names the ClusterRole to check when the namespace stays unreadable after its binding exists", async () => {
+    const { reg, profile, advance } = setup(60_000, { role: "work-hub-cluster-namespace", synced: () => false });
+    profile("c1");
+    expect(await reg.reconcile(`${INV}/c1`)).toEqual({ requeueAfter: 500 });
+    advance(5_000);
+    expect(await reg.reconcile(`${INV}/c1`)).toEqual({ requeueAfter: 500 });
+    advance(6_000);
+    await expect(reg.reconcile(`${INV}/c1`)).rejects.toThrow(/Namespace\/c1: .*ClusterRole work-hub-cluster-namespace/);
+  });
+});
 
 describe("registration", () => {
   it("creates the hub namespace, ServiceAccount, Role and RoleBinding, and holds a finalizer", async () => {

@@ -23,6 +23,8 @@ import { isAlreadyExists, isNotFound, type Logger } from "@work-api/runtime";
 import { CLUSTER_FINALIZER, WORK_NAMESPACE_READY, namespaceIsFor } from "./names.js";
 import { Core, systemClock, type Api, type Cache, type Clock, type EventSink, type Result } from "./ports.js";
 import {
+  HUB_ACCESS_BINDING,
+  desiredHubRoleBinding,
   desiredNamespace,
   desiredRole,
   desiredRoleBinding,
@@ -34,6 +36,7 @@ import {
   type ClusterIdentity,
   type Role,
   type RoleBinding,
+  type Subject,
 } from "./rbac.js";
 import type { Removal } from "./removal.js";
 
@@ -50,6 +53,12 @@ export interface RegistrationOptions {
   removal: Removal;
   log: Logger;
   clock?: Clock;
+  /**
+   * The hub's own rights in each cluster namespace: bind this ClusterRole to this subject there
+   * (RoleBinding work-hub) before anything else is made in it. Undefined: no binding (a hub with
+   * cluster-wide rights). `subject` is read at each reconcile (known once the hub asked who it is).
+   */
+  hubAccess?: { role: string; subject: () => Subject | undefined } | undefined;
   /** How long a profile that lost this hub's cluster-manager label waits before it is released. Default 5 min. */
   releaseGracePeriodMs?: number;
 }
@@ -74,7 +83,24 @@ export function isServed(p: ClusterProfile, clusterManager: string, releaseGrace
   return !Number.isFinite(mark) || nowMs < mark + releaseGracePeriodMs;
 }
 
+/** The hub's RoleBinding exists in a cluster namespace, yet its caches there are still refused (or not listed). */
+export class NamespaceAccessPendingError extends Error {
+  override readonly name = "NamespaceAccessPendingError";
+  constructor(
+    readonly namespace: string,
+    readonly role: string,
+  ) {
+    super(`Namespace/${namespace}: the hub cannot list its objects yet although RoleBinding ${namespace}/work-hub binds ClusterRole ${role}; check that the ClusterRole exists (deploy/hub/rbac.yaml)`);
+  }
+}
+
+/** How long a cluster namespace's caches may stay unlisted after the hub bound itself there before that is an error. */
+const ACCESS_PENDING_MS = 10_000;
+
 export class RegistrationReconciler {
+  /** Cluster namespaces whose hub RoleBinding was made but whose caches have not listed yet: since when. */
+  private readonly accessPending = new Map<string, number>();
+
   constructor(private readonly o: RegistrationOptions) {}
 
   /**
@@ -116,11 +142,42 @@ export class RegistrationReconciler {
       await this.setCondition(current, nsResult.condition);
       return nsResult.result;
     }
+    const access = await this.ensureHubAccess(id);
+    if (access !== undefined) return access;
     await this.ensureServiceAccount(id);
     await this.ensureRole(id);
     await this.ensureRoleBinding(id);
     await this.setCondition(current, nsResult.condition);
     return {};
+  }
+
+  /**
+   * The hub's RoleBinding in the cluster namespace comes first: without it the hub may neither read
+   * nor write anything there. Until the namespace's caches have listed (they are refused before the
+   * binding exists), the binding is created blind (AlreadyExists is fine) and the reconcile comes
+   * back shortly; after that it is compared with the desired one like every other object.
+   * Returns a result when the reconcile must stop here.
+   */
+  private async ensureHubAccess(id: ClusterIdentity): Promise<Result | undefined> {
+    const access = this.o.hubAccess;
+    if (access === undefined) return undefined;
+    const subject = access.subject();
+    if (subject === undefined) return { requeueAfter: 1_000 };
+    const want = desiredHubRoleBinding(id, access.role, subject);
+    const ns = want.metadata!.namespace!;
+    const now = (this.o.clock ?? systemClock).now();
+    if (this.o.roleBindings.synced?.(ns) === false || !this.o.roleBindings.get(ns, HUB_ACCESS_BINDING)) {
+      // Not listed yet (the binding is new, or RBAC has not caught up), or not seen yet.
+      const since = this.accessPending.get(ns) ?? now;
+      this.accessPending.set(ns, since);
+      await this.create(Core.RoleBinding, want);
+      // Still refused long after the binding exists: back off, with an error that names what to check.
+      if (now - since > ACCESS_PENDING_MS) throw new NamespaceAccessPendingError(ns, access.role);
+      return { requeueAfter: 500 };
+    }
+    this.accessPending.delete(ns);
+    await this.ensureBinding(want);
+    return undefined;
   }
 
   /**
@@ -199,7 +256,10 @@ export class RegistrationReconciler {
   }
 
   private async ensureRoleBinding(id: ClusterIdentity): Promise<void> {
-    const want = desiredRoleBinding(id);
+    await this.ensureBinding(desiredRoleBinding(id));
+  }
+
+  private async ensureBinding(want: RoleBinding): Promise<void> {
     const live = this.o.roleBindings.get(want.metadata!.namespace, want.metadata!.name!);
     if (!live) {
       await this.create(Core.RoleBinding, want);
@@ -214,12 +274,14 @@ export class RegistrationReconciler {
     }
   }
 
-  /** Create; an AlreadyExists means the cache is behind, and the next reconcile compares again. */
-  private async create(r: Parameters<Api["create"]>[0], obj: KubeObject): Promise<void> {
+  /** Create; an AlreadyExists means the cache is behind, and the next reconcile compares again. True when created. */
+  private async create(r: Parameters<Api["create"]>[0], obj: KubeObject): Promise<boolean> {
     try {
       await this.o.api.create(r, obj);
+      return true;
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
+      return false;
     }
   }
 

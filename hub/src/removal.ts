@@ -8,7 +8,7 @@
  * on the spoke.
  */
 import { AGENT_LEASE_NAME, ClusterProfileResource, WORK_FINALIZER, WorkResource, type ClusterProfile, type KubeObject, type Work } from "@work-api/api";
-import { isConflict, isNotFound, type Logger } from "@work-api/runtime";
+import { isConflict, isForbidden, isNotFound, type Logger } from "@work-api/runtime";
 import { leaseState, type Lease } from "./health.js";
 import { CLUSTER_FINALIZER, clusterNamespace, namespaceIsFor } from "./names.js";
 import { Core, systemClock, type Api, type Cache, type Clock, type EventSink, type Result } from "./ports.js";
@@ -57,13 +57,24 @@ export class Removal {
     const ours = ns !== undefined && namespaceIsFor(ns, name, this.o.inventoryNamespace);
 
     if (ours) {
-      const works = await this.o.api.list<Work>(WorkResource, nsName);
+      let works: Work[];
+      try {
+        works = await this.o.api.list<Work>(WorkResource, nsName);
+      } catch (err) {
+        // A terminating namespace loses the hub's RoleBinding early (the namespace controller
+        // deletes it with the rest): wait for the namespace to go. Anywhere else a 403 is an error.
+        if (!ns.metadata?.deletionTimestamp || !isForbidden(err)) throw err;
+        this.o.log.debug({ cluster: name, namespace: nsName }, "Namespace terminating and no longer readable; waiting for it to go");
+        return { requeueAfter: poll };
+      }
       if (works.length > 0) {
         for (const w of works) {
           if (!w.metadata.deletionTimestamp) await this.o.api.delete(WorkResource, nsName, w.metadata.name!, { propagationPolicy: "Background", uid: w.metadata.uid });
         }
         const held = works.filter((w) => (w.metadata.finalizers ?? []).includes(WORK_FINALIZER));
         if (held.length === 0) return { requeueAfter: poll };
+        // A Lease missing from a namespace not listed yet would look like a long-gone agent.
+        if (this.o.leases.synced?.(nsName) === false) return { requeueAfter: poll };
         const uid = profile.metadata.uid ?? name;
         if (!this.started.has(uid)) this.started.set(uid, now);
         const since = profile.metadata.deletionTimestamp ? Date.parse(profile.metadata.deletionTimestamp) : this.started.get(uid);

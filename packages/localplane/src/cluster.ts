@@ -46,7 +46,7 @@ export interface ClusterOptions {
   unsafeNoFsync?: boolean;
   apiserverArgs?: string[];
   controllerManagerArgs?: string[];
-  /** Hubs: the admission policy file to apply (default deploy/hub/work-agent-policy.yaml; "" none). */
+  /** Hubs: the admission policy file to apply (default deploy/hub/admission-policies.yaml; "" none). */
   hubPolicyFile?: string;
   /**
    * Fake nodes (kwok) with a scheduler, so pods are scheduled and become

@@ -1,5 +1,5 @@
 /**
- * Admission policies of a hub: the repository's deploy/hub/work-agent-policy.yaml (a
+ * Admission policies of a hub: the repository's deploy/hub/admission-policies.yaml (a
  * ValidatingAdmissionPolicy and its binding: agents may write only a Work's status and finalizer),
  * server-side applied on every hub, so every e2e test runs under it.
  */
@@ -11,9 +11,9 @@ import { FIELD_MANAGER } from "./crds.js";
 import { CrdInstallError } from "./errors.js";
 import { rawApply } from "./raw-apply.js";
 
-/** deploy/hub/work-agent-policy.yaml at the repository root; LOCALPLANE_HUB_POLICY overrides ("" for none). */
+/** deploy/hub/admission-policies.yaml at the repository root; LOCALPLANE_HUB_POLICY overrides ("" for none). */
 export function defaultHubPolicyFile(env: NodeJS.ProcessEnv = process.env): string {
-  return env.LOCALPLANE_HUB_POLICY ?? fileURLToPath(new URL("../../../deploy/hub/work-agent-policy.yaml", import.meta.url));
+  return env.LOCALPLANE_HUB_POLICY ?? fileURLToPath(new URL("../../../deploy/hub/admission-policies.yaml", import.meta.url));
 }
 
 const PATHS: Record<string, string> = {

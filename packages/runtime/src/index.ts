@@ -13,6 +13,7 @@ export * from "./client.js";
 export * from "./discovery.js";
 export * from "./cache.js";
 export * from "./informer.js";
+export * from "./multi-namespace-informer.js";
 export * from "./ratelimiter.js";
 export * from "./workqueue.js";
 export * from "./metrics.js";

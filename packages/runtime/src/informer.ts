@@ -76,6 +76,8 @@ export interface InformerOptions<T extends ObjectLike> extends InformerScope {
   /** Base server-side watch timeout; each watch uses a random value in [base, 2·base]. Default 300 s. */
   watchTimeoutSeconds?: number;
   logger?: Logger;
+  /** Failures this says are expected are logged at debug level, not as warnings. */
+  expectedFailure?: (err: Error) => boolean;
   /** Replaces the client-backed list/watch (tests, custom sources). */
   listerWatcher?: ListerWatcher<T>;
 }
@@ -94,6 +96,7 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
   private resyncTimer: ReturnType<typeof setInterval> | undefined;
   private synced = false;
   private rv = "";
+  private failure: Error | undefined;
   private syncWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private readonly counts: InformerStats = { lists: 0, watches: 0, failures: 0, idleRestarts: 0, expired: 0 };
 
@@ -186,6 +189,11 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
     return { ...this.counts };
   }
 
+  /** The error of the last failed list or watch; undefined again once a list or watch event succeeds. */
+  lastError(): Error | undefined {
+    return this.failure;
+  }
+
   /** resourceVersion of the last list, event or bookmark applied. */
   lastSyncResourceVersion(): string {
     return this.rv;
@@ -221,6 +229,7 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
           this.counts.lists++;
           this.applyList(list.items);
           this.rv = list.resourceVersion;
+          this.failure = undefined;
           needList = false;
           this.log.debug({ count: list.items.length, resourceVersion: this.rv }, "Listed objects");
           if (!this.synced) {
@@ -239,6 +248,7 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
             if (ev.type === "ERROR") throw KubeApiError.fromStatus(ev.object);
             events++;
             consecutiveGone = 0;
+            this.failure = undefined;
             this.backoff.reset();
             const rv = ev.object.metadata?.resourceVersion;
             if (ev.type !== "BOOKMARK") this.applyEvent(ev.type, ev.object);
@@ -261,6 +271,7 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
         if (signal.aborted) break;
         const err = ensureError(e);
         this.counts.failures++;
+        this.failure = err;
         if (isGone(err)) {
           this.counts.expired++;
           needList = true;
@@ -270,7 +281,8 @@ export class Informer<T extends ObjectLike = KubeObject> implements Lister<T> {
           continue;
         }
         const delayMs = this.backoff.next();
-        this.log.warn({ err, delayMs, listing: needList }, "Watch failed, will retry");
+        if (this.opts.expectedFailure?.(err) === true) this.log.debug({ err, delayMs, listing: needList }, "Watch failed as expected, will retry");
+        else this.log.warn({ err, delayMs, listing: needList }, "Watch failed, will retry");
         await sleep(delayMs, signal, true);
       }
     }
