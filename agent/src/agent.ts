@@ -11,6 +11,7 @@ import { ApplyFailureReason, LastApplied, appliedWorkOwners, type ResourceMappin
 import { existsSync, readFileSync } from "node:fs";
 import { Controller, EventRecorder, KubeClient, type Counter, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNoAnswer, isNotFound, type Logger } from "@work-api/runtime";
 import { AppliedWorkCache } from "./applied-works.js";
+import { userOfExecutorFlag } from "./executor.js";
 import type { AgentConfig } from "./config.js";
 import { HubCredentials, parseSecretRef } from "./credentials.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -199,6 +200,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     fieldManager: cfg.fieldManager,
     force: cfg.forceConflicts,
     evictionGracePeriodMs: cfg.evictionGracePeriodMs,
+    defaultExecutor: userOfExecutorFlag(cfg.defaultExecutor),
     spokeOutageGracePeriodMs: cfg.spokeOutageGracePeriodMs,
     // Just after the spoke's API server came back, its custom resources may 404 until their CRDs are served again.
     spokeSettling: () => spokeMonitor.sinceRecoveryMs() < 30_000,

@@ -13,6 +13,7 @@ export const AGENT_FLAGS: readonly FlagSpec[] = [
   { name: "hub-namespace", type: "string", env: "WORK_AGENT_HUB_NAMESPACE", defaultText: "the cluster name", description: "Hub namespace holding this cluster's Works." },
   { name: "field-manager", type: "string", env: "WORK_AGENT_FIELD_MANAGER", default: "work-agent", description: "Base server-side-apply field manager; each Work applies as <field-manager>-<work id> (at most 128 characters)." },
   { name: "force-conflicts", type: "bool", env: "WORK_AGENT_FORCE_CONFLICTS", default: true, description: "Override out-of-band field managers (kubectl, other controllers) for the fields a Work sets, with a forced second apply (drift is reverted). With false, such a conflict fails the manifest with reason ApplyConflict. Fields another Work holds are never taken: that Work keeps them and this one reports ApplyConflict." },
+  { name: "default-executor", type: "string", env: "WORK_AGENT_DEFAULT_EXECUTOR", defaultText: "the agent's own identity", description: "NAMESPACE/NAME of the spoke ServiceAccount that applies, updates and deletes the objects of Works without spec.executor (the agent impersonates it, so the spoke's RBAC decides). The join manifests set work-agent/work-executor. Empty: Works without an executor are written with the agent's own credentials (only sensible when the agent itself may write them, e.g. a kubeconfig of a cluster admin)." },
   { name: "eviction-grace-period", type: "duration", env: "WORK_AGENT_EVICTION_GRACE_PERIOD", default: 3_600_000, description: "How long the objects of a Work that disappeared from the hub without its finalizer having run (a hub restored from a backup, a re-created namespace, a stripped finalizer) stay on the spoke before they are deleted. The agent confirms the absence with a read of the hub and records when it started in the AppliedWork (status.evictionStartTime), so the period survives restarts; the Work coming back cancels it. 0 never evicts (an admin deletes the AppliedWork). A Work deleted normally is garbage-collected at once." },
   { name: "spoke-outage-grace-period", type: "duration", env: "WORK_AGENT_SPOKE_OUTAGE_GRACE_PERIOD", default: 120_000, description: "While the spoke API server does not answer a Work's applies (a restart, an upgrade), the Work's status stays as it was for this long, counted from its first unanswered apply: no Work flips to Applied=False for an outage shorter than this. Past it, the manifests that could not be applied report Applied=False with reason SpokeUnreachable until the spoke answers again; nothing is deleted either way." },
   { name: "leader-elect", type: "bool", env: "WORK_AGENT_LEADER_ELECT", default: false, description: "Reconcile and heartbeat only while holding a leader Lease on the spoke, so several replicas can run for availability (the join manifests run 2 with it on). A replica that loses the Lease exits so its restart starts a clean term; the standby takes over within the lease duration." },
@@ -46,6 +47,8 @@ export interface AgentConfig {
   hubNamespace: string | undefined;
   fieldManager: string;
   forceConflicts: boolean;
+  /** "NAMESPACE/NAME" of the default executor ServiceAccount; undefined: the agent itself. */
+  defaultExecutor: string | undefined;
   evictionGracePeriodMs: number;
   spokeOutageGracePeriodMs: number;
   watchIdleTimeoutMs: number;
@@ -68,6 +71,12 @@ function leaseDuration(ms: number): number {
   return ms;
 }
 
+function defaultExecutor(v: string | undefined): string | undefined {
+  if (v === undefined || v === "") return undefined;
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v)) throw new UsageError(`--default-executor: NAMESPACE/NAME of a ServiceAccount (got "${v}")`);
+  return v;
+}
+
 export function toConfig(v: FlagValues): AgentConfig {
   const s = (k: string): string | undefined => (v[k] === undefined ? undefined : String(v[k]));
   return {
@@ -79,6 +88,7 @@ export function toConfig(v: FlagValues): AgentConfig {
     hubNamespace: s("hub-namespace"),
     fieldManager: s("field-manager") ?? "work-agent",
     forceConflicts: v["force-conflicts"] !== false,
+    defaultExecutor: defaultExecutor(s("default-executor")),
     evictionGracePeriodMs: Number(v["eviction-grace-period"] ?? 3_600_000),
     spokeOutageGracePeriodMs: Number(v["spoke-outage-grace-period"] ?? 120_000),
     watchIdleTimeoutMs: Number(v["watch-idle-timeout"] ?? 90_000),

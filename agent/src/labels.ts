@@ -7,6 +7,8 @@ export const WORK_ID_LABEL = "work.multicluster.x-k8s.io/work-id";
 
 /** On an AppliedWork whose Work is being deleted or evicted: its inventory no longer counts as wanting an object. */
 export const LETTING_GO_ANNOTATION = "work.multicluster.x-k8s.io/letting-go";
+/** On an AppliedWork: the user (a ServiceAccount's "system:serviceaccount:NS:NAME") that writes its objects. */
+export const EXECUTOR_ANNOTATION = "work.multicluster.x-k8s.io/executor";
 
 /** True when the AppliedWork carries {@link LETTING_GO_ANNOTATION}. */
 export function isLettingGo(aw: { metadata: { annotations?: Record<string, string> } }): boolean {

@@ -32,10 +32,17 @@ export interface SpokeAppliedWorks {
   markLettingGo(aw: AppliedWork): Promise<AppliedWork>;
   /** Removes that mark (the Work came back). */
   clearLettingGo(aw: AppliedWork): Promise<AppliedWork>;
+  /** Records who writes the Work's objects (EXECUTOR_ANNOTATION; null removes it), for clean-up after the Work is gone. */
+  setExecutor(aw: AppliedWork, user: string | null): Promise<AppliedWork>;
   /** Deletes with a UID precondition; resolves when gone or absent. */
   delete(name: string, uid: string | undefined): Promise<void>;
 }
 
 export interface SpokeObjects extends Target {
   mapper: Mapper;
+  /**
+   * The same objects, written (apply, delete) as `user` (impersonated); reads stay the agent's own
+   * (its caches). undefined: the agent's own identity.
+   */
+  as?(user: string | undefined): Target;
 }

@@ -29,7 +29,9 @@ import type { Logger } from "@work-api/runtime";
 import { metaFromRef, planInventory, refFromIdentity, refFromMeta, sameInventory, withIntended } from "./inventory.js";
 import type { HubWorks, SpokeAppliedWorks, SpokeObjects } from "./ports.js";
 import { nextWorkStatus, statusPatch } from "./status.js";
-import { AGENT_LABEL, WORK_ID_LABEL, agentObjectLabel, isLettingGo } from "./labels.js";
+import { AGENT_LABEL, EXECUTOR_ANNOTATION, WORK_ID_LABEL, agentObjectLabel, isLettingGo } from "./labels.js";
+import { actorOf, executorUser } from "./executor.js";
+import type { Target } from "@work-api/apply";
 
 export interface ReconcilerOptions {
   hubUrl: string;
@@ -70,6 +72,8 @@ export interface ReconcilerOptions {
   onEviction?: (stage: "marked" | "cancelled" | "evicted") => void;
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
+  /** The user that writes the objects of Works without spec.executor (see executor.ts); undefined: the agent itself. */
+  defaultExecutor?: string | undefined;
 }
 
 /** Where the reconciler reports noteworthy changes; the agent writes them as Events on the Work. */
@@ -148,7 +152,9 @@ export class WorkReconciler {
 
     let current = work;
     if (!(current.metadata.finalizers ?? []).includes(WORK_FINALIZER)) current = await this.o.works.addFinalizer(current, WORK_FINALIZER);
-    let aw = await this.ensureAppliedWork(awName, current);
+    // Who writes: recorded before anything is written, so a clean-up after the Work is gone acts as the same identity.
+    const user = executorUser(current, this.o.defaultExecutor);
+    let aw = await this.ensureAppliedWork(awName, current, user);
     if (aw.status?.evictionStartTime !== undefined || isLettingGo(aw)) {
       // The Work came back (within the grace period, or while an eviction was under way): the marks go,
       // and this reconcile applies whatever is missing.
@@ -160,6 +166,8 @@ export class WorkReconciler {
     }
     const manifests = current.spec?.workload?.manifests ?? [];
     const fieldManager = this.fieldManager(key);
+    if (aw.metadata.annotations?.[EXECUTOR_ANNOTATION] !== user) aw = await this.o.appliedWorks.setExecutor(aw, user ?? null);
+    const target = this.writer(user);
 
     // Inventory first: list every object the Work names before creating any.
     const listed = (aw.status?.appliedResources ?? []).map(refFromMeta);
@@ -169,7 +177,8 @@ export class WorkReconciler {
     const owner: OwnerReference = { apiVersion: API_VERSION, kind: "AppliedWork", name: awName, uid: aw.metadata.uid! };
     const results = await applyBundle(manifests, {
       mapper: this.o.spoke.mapper,
-      target: this.o.spoke,
+      target,
+      actor: actorOf(user),
       fieldManager,
       force: this.o.force,
       owner,
@@ -192,7 +201,7 @@ export class WorkReconciler {
       this.unanswered.delete(key);
     }
     const plan = planInventory(previous, results);
-    const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, fieldManager, [...plan.applied, ...plan.kept]) : [];
+    const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, fieldManager, target, [...plan.applied, ...plan.kept]) : [];
     // Only this Work's own entries stay listed (a handed-off Namespace deleted on the way is not one).
     const stillThere = pruned.filter((p) => (p.action === "terminating" || p.action === "failed") && plan.prune.includes(p.ref)).map((p) => p.ref);
     const inventory = [...plan.applied, ...plan.kept, ...stillThere].sort((a, b) => a.ordinal - b.ordinal);
@@ -220,13 +229,17 @@ export class WorkReconciler {
     return this.o.appliedWorks.updateStatus({ ...aw, status: { ...aw.status, appliedResources: refs.map(metaFromRef) } });
   }
 
-  private async ensureAppliedWork(name: string, work: Work): Promise<AppliedWork> {
+  private async ensureAppliedWork(name: string, work: Work, user: string | undefined): Promise<AppliedWork> {
     const existing = await this.o.appliedWorks.get(name);
     if (existing) return existing;
     return this.o.appliedWorks.create({
       apiVersion: API_VERSION,
       kind: "AppliedWork",
-      metadata: { name, labels: { [AGENT_LABEL]: this.o.agentId, [WORK_ID_LABEL]: this.workId(work.metadata.name!) } },
+      metadata: {
+        name,
+        labels: { [AGENT_LABEL]: this.o.agentId, [WORK_ID_LABEL]: this.workId(work.metadata.name!) },
+        ...(user !== undefined ? { annotations: { [EXECUTOR_ANNOTATION]: user } } : {}),
+      },
       spec: { workName: work.metadata.name!, workNamespace: this.o.hubNamespace },
     });
   }
@@ -261,9 +274,14 @@ export class WorkReconciler {
     };
   }
 
-  private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, fieldManager: string, keep: readonly AppliedRef[] = []): Promise<PruneResult[]> {
+  /** The spoke as `user` writes it (undefined: the agent itself). */
+  private writer(user: string | undefined): Target {
+    return this.o.spoke.as?.(user) ?? this.o.spoke;
+  }
+
+  private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, fieldManager: string, target: Target, keep: readonly AppliedRef[] = []): Promise<PruneResult[]> {
     const res = await pruneObjects(refs, {
-      target: this.o.spoke,
+      target,
       mapper: this.o.spoke.mapper,
       fieldManager,
       ownerUid: aw.metadata.uid!,
@@ -275,9 +293,9 @@ export class WorkReconciler {
   }
 
   /** Lets go of every object in the AppliedWork; true when all are gone or released and the AppliedWork is deleted. */
-  private async deleteAll(current: AppliedWork, work: string, name: string): Promise<boolean> {
+  private async deleteAll(current: AppliedWork, work: string, name: string, user: string | undefined): Promise<boolean> {
     const aw = isLettingGo(current) ? current : await this.o.appliedWorks.markLettingGo(current);
-    const res = await this.letGo((aw.status?.appliedResources ?? []).map(refFromMeta), aw, this.fieldManager(name));
+    const res = await this.letGo((aw.status?.appliedResources ?? []).map(refFromMeta), aw, this.fieldManager(name), this.writer(user));
     const failures = res.filter((r) => r.action === "failed");
     if (failures.length > 0) throw new PruneFailedError(work, failures);
     const remaining = res.filter((r) => r.action === "terminating");
@@ -294,7 +312,7 @@ export class WorkReconciler {
     if (!(work.metadata.finalizers ?? []).includes(WORK_FINALIZER)) return {};
     const name = work.metadata.name!;
     const aw = await this.o.appliedWorks.get(awName);
-    if (aw && !(await this.deleteAll(aw, `${this.o.hubNamespace}/${name}`, name))) {
+    if (aw && !(await this.deleteAll(aw, `${this.o.hubNamespace}/${name}`, name, executorUser(work, this.o.defaultExecutor)))) {
       return { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
     }
     this.o.events?.event(work, "Normal", "GarbageCollected", "Every object this Work applied was deleted from the spoke or released");
@@ -333,6 +351,8 @@ export class WorkReconciler {
       this.o.log.warn({ work, appliedWork: awName, evictionStartTime: start }, "eviction grace period over; deleting what the work applied");
       this.o.onEviction?.("evicted");
     }
-    return (await this.deleteAll(aw, work, key)) ? {} : { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
+    // The Work is gone: its objects are deleted by whoever last wrote them.
+    const user = aw.metadata.annotations?.[EXECUTOR_ANNOTATION] ?? this.o.defaultExecutor;
+    return (await this.deleteAll(aw, work, key, user)) ? {} : { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
   }
 }

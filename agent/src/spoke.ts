@@ -6,7 +6,7 @@
  * means the API server answered 201) and deletes with preconditions.
  */
 import type { KubeObject } from "@work-api/api";
-import { missingOf, type ApplyOptions, type ApplyResponse, type DeleteOutcome, type Mapper, type Preconditions, type ResourceMapping } from "@work-api/apply";
+import { missingOf, type ApplyOptions, type ApplyResponse, type DeleteOutcome, type Mapper, type Preconditions, type ResourceMapping, type Target } from "@work-api/apply";
 import { Informer, isForbidden, isNotFound, makeKey, type KubeClient, type Logger } from "@work-api/runtime";
 import type { SpokeObjects } from "./ports.js";
 import { WriteMemory } from "./write-memory.js";
@@ -45,6 +45,7 @@ const refOf = (m: ResourceMapping): { group: string; version: string; resource: 
 export class SpokeCache implements SpokeObjects {
   readonly mapper: Mapper;
   private readonly entries = new Map<string, Entry>();
+  private readonly impersonated = new Map<string, KubeClient>();
 
   constructor(private readonly o: SpokeCacheOptions) {
     this.mapper = o.mapper;
@@ -129,18 +130,32 @@ export class SpokeCache implements SpokeObjects {
     }
   }
 
-  async apply(m: ResourceMapping, object: KubeObject, opts: ApplyOptions): Promise<ApplyResponse> {
+  /** Writes as `user` (impersonated; one client per user, sharing the connections); reads from the caches. */
+  as(user: string | undefined): Target {
+    if (user === undefined) return this;
+    let client = this.impersonated.get(user);
+    if (!client) this.impersonated.set(user, (client = this.o.client.impersonating(user)));
+    const writer = client;
+    return {
+      get: (m, ns, name) => this.get(m, ns, name),
+      read: (m, ns, name) => this.read(m, ns, name),
+      apply: (m, obj, opts) => this.apply(m, obj, opts, writer),
+      delete: (m, ns, name, pre) => this.delete(m, ns, name, pre, writer),
+    };
+  }
+
+  async apply(m: ResourceMapping, object: KubeObject, opts: ApplyOptions, client: KubeClient = this.o.client): Promise<ApplyResponse> {
     let code = 0;
-    const out = await this.o.client.apply(refOf(m), object, { fieldManager: opts.fieldManager, force: opts.force, fieldValidation: "Strict", onStatus: (c) => (code = c) });
+    const out = await client.apply(refOf(m), object, { fieldManager: opts.fieldManager, force: opts.force, fieldValidation: "Strict", onStatus: (c) => (code = c) });
     const e = this.entries.get(gvrKey(m));
     e?.written.remember(makeKey(m.namespaced ? out.metadata?.namespace : undefined, out.metadata?.name ?? ""), out);
     return { object: out, created: code === 201 };
   }
 
-  async delete(m: ResourceMapping, namespace: string | undefined, name: string, preconditions: Preconditions): Promise<DeleteOutcome> {
+  async delete(m: ResourceMapping, namespace: string | undefined, name: string, preconditions: Preconditions, client: KubeClient = this.o.client): Promise<DeleteOutcome> {
     this.entries.get(gvrKey(m))?.written.forget(makeKey(m.namespaced ? namespace : undefined, name));
     try {
-      const res = await this.o.client.delete(refOf(m), name, {
+      const res = await client.delete(refOf(m), name, {
         ...(m.namespaced && namespace ? { namespace } : {}),
         ...(preconditions.uid || preconditions.resourceVersion ? { preconditions } : {}),
         propagationPolicy: "Background",

@@ -8,7 +8,7 @@ import { CLUSTER_MANAGER_LABEL, ClusterProfileResource, type ClusterProfile } fr
 import { KubeClient, UsageError, isNotFound, parseFlags, renderHelp } from "@work-api/runtime";
 import { JOIN_DESCRIPTION, JOIN_FLAGS, JOIN_USAGE } from "./config.js";
 import type { Secret } from "./credentials.js";
-import { renderJoin } from "./join.js";
+import { EXECUTOR_RBAC_CHOICES, renderJoin, type ExecutorRbac } from "./join.js";
 import { AGENT_KUBECONFIG_SECRET, KUBECONFIG_KEY, clusterNamespace } from "./names.js";
 import { Core } from "./ports.js";
 
@@ -64,6 +64,8 @@ export async function runJoin(argv: readonly string[], io: JoinCommandIO, usage 
   if (!cluster || positionals.length > 1) throw new UsageError("join takes exactly one argument: the cluster (ClusterProfile) name");
   const print = String(values.print ?? "manifests");
   if (print !== "manifests" && print !== "kubeconfig") throw new UsageError(`--print must be manifests or kubeconfig, got "${print}"`);
+  const executorRbac = String(values["executor-rbac"] ?? "default") as ExecutorRbac;
+  if (!EXECUTOR_RBAC_CHOICES.includes(executorRbac)) throw new UsageError(`--executor-rbac must be one of ${EXECUTOR_RBAC_CHOICES.join(", ")}, got "${executorRbac}"`);
   const client = clientFor(values.kubeconfig === undefined ? undefined : String(values.kubeconfig));
   try {
     const kubeconfig = await fetchAgentKubeconfig(client, {
@@ -73,7 +75,7 @@ export async function runJoin(argv: readonly string[], io: JoinCommandIO, usage 
       waitMs: Number(values.wait ?? 60_000),
     });
     if (print === "kubeconfig") io.out(kubeconfig);
-    else io.out(renderJoin({ clusterName: cluster, kubeconfig, agentNamespace: String(values["agent-namespace"]), image: String(values["agent-image"]) }));
+    else io.out(renderJoin({ clusterName: cluster, kubeconfig, agentNamespace: String(values["agent-namespace"]), image: String(values["agent-image"]), executorRbac }));
     return 0;
   } finally {
     client.close();

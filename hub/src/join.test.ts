@@ -7,7 +7,7 @@ describe("join", () => {
 
   it("renders the Secret, RBAC and Deployment for the spoke", () => {
     const kinds = joinManifests(o).map((m) => m.kind);
-    expect(kinds).toEqual(["Namespace", "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment"]);
+    expect(kinds).toEqual(["Namespace", "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount", "ClusterRole", "ClusterRole", "ClusterRoleBinding", "Deployment"]);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const docs = parseAllDocuments(renderJoin(o)).map((d) => d.toJSON() as Record<string, any>).filter((d) => d);
     const secret = docs.find((d) => d.kind === "Secret")!;
@@ -19,5 +19,39 @@ describe("join", () => {
     expect(c.args).toContain("--hub-kubeconfig=/var/run/secrets/work-agent/hub/kubeconfig");
     expect(c.args).toContain("--hub-kubeconfig-secret=work-agent/work-agent-hub-kubeconfig");
     expect(dep.spec.template.spec.volumes[0].secret.secretName).toBe("work-agent-hub-kubeconfig");
+    expect(c.args).toContain("--default-executor=work-agent/work-executor");
+  });
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] };
+  const WRITE = ["create", "update", "patch", "delete", "deletecollection", "*", "impersonate", "bind", "escalate"];
+  const rulesOf = (objs: ReturnType<typeof joinManifests>, kind: string, name: string): Rule[] => (objs.find((m) => m.kind === kind && m.metadata?.name === name) as unknown as { rules: Rule[] }).rules;
+
+  it("gives the agent no write on the spoke but its AppliedWorks, its Lease and Secret, and impersonating the default executor", () => {
+    const objs = joinManifests(o);
+    const cluster = rulesOf(objs, "ClusterRole", "work-agent");
+    const writes = cluster.filter((r) => r.verbs.some((v) => WRITE.includes(v)));
+    expect(writes.flatMap((r) => r.resources)).toEqual(["appliedworks", "appliedworks/status"]);
+    expect(cluster.some((r) => r.apiGroups?.includes("*") && r.verbs.includes("*"))).toBe(false);
+    const ns = rulesOf(objs, "Role", "work-agent");
+    const impersonate = ns.filter((r) => r.verbs.includes("impersonate"));
+    expect(impersonate).toEqual([{ apiGroups: [""], resources: ["serviceaccounts"], resourceNames: ["work-executor"], verbs: ["impersonate"] }]);
+    expect(ns.filter((r) => r.verbs.some((v) => WRITE.includes(v)) && !r.resourceNames).map((r) => `${r.resources}:${r.verbs}`)).toEqual(["leases:create"]);
+  });
+
+  it("binds the default executor to namespaced workloads by default, to cluster-admin only when asked, to nothing with none", () => {
+    const byDefault = joinManifests(o);
+    const agg = byDefault.find((m) => m.kind === "ClusterRole" && m.metadata?.name === "work-executor") as unknown as { aggregationRule: { clusterRoleSelectors: unknown[] } };
+    expect(agg.aggregationRule.clusterRoleSelectors).toEqual([{ matchLabels: { "work.multicluster.x-k8s.io/aggregate-to-work-executor": "true" } }]);
+    const pieces = rulesOf(byDefault, "ClusterRole", "work-executor-workloads");
+    expect(pieces.some((r) => r.apiGroups?.includes("*") || r.resources?.includes("*"))).toBe(false);
+    expect(pieces.flatMap((r) => r.resources)).not.toContain("customresourcedefinitions");
+    const bindings = (objs: ReturnType<typeof joinManifests>): string[] =>
+      objs.filter((m) => m.kind === "ClusterRoleBinding" && m.metadata?.name === "work-executor").map((m) => (m as unknown as { roleRef: { name: string } }).roleRef.name);
+    expect(bindings(byDefault)).toEqual(["work-executor"]);
+    expect(bindings(joinManifests({ ...o, executorRbac: "cluster-admin" }))).toEqual(["cluster-admin"]);
+    const none = joinManifests({ ...o, executorRbac: "none" });
+    expect(bindings(none)).toEqual([]);
+    expect(none.some((m) => m.kind === "ServiceAccount" && m.metadata?.name === "work-executor")).toBe(true);
   });
 });

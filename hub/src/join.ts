@@ -17,6 +17,110 @@ export interface JoinOptions {
   image: string;
   /** Extra agent flags, e.g. ["--log-level=debug"]. */
   extraArgs?: readonly string[];
+  /** What the default executor may do (see {@link ExecutorRbac}). Default "default". */
+  executorRbac?: ExecutorRbac;
+}
+
+/**
+ * Rights of the default executor (the ServiceAccount work-executor, which writes the objects of
+ * Works without spec.executor):
+ * - "default": the aggregated ClusterRole work-executor, which join fills with namespaced workload
+ *   kinds (work-executor-workloads); add kinds by labelling a ClusterRole
+ *   work.multicluster.x-k8s.io/aggregate-to-work-executor: "true".
+ * - "cluster-admin": bound to cluster-admin: every Work may write anything on the cluster (the
+ *   behaviour before executors). An explicit choice.
+ * - "none": no rights; the cluster's admins bind what they choose to work-executor.
+ */
+export type ExecutorRbac = "default" | "cluster-admin" | "none";
+export const EXECUTOR_RBAC_CHOICES: readonly ExecutorRbac[] = ["default", "cluster-admin", "none"];
+
+/** The default executor's ServiceAccount, in the agent's namespace. */
+export const DEFAULT_EXECUTOR = "work-executor";
+/** Label that adds a ClusterRole's rules to the default executor's aggregated ClusterRole. */
+export const EXECUTOR_AGGREGATE_LABEL = "work.multicluster.x-k8s.io/aggregate-to-work-executor";
+
+type Meta = (name: string, namespaced?: boolean) => Record<string, unknown>;
+const RBAC = "rbac.authorization.k8s.io/v1";
+
+/**
+ * The agent's own rights on the spoke, and nothing that writes a Work's objects:
+ * - read every resource (get, list, watch): it watches the kinds it applied to see drift, reads
+ *   objects before deciding to release or delete them, and reads the ClusterProperty of its name;
+ * - AppliedWorks (its inventory): every verb;
+ * - in its own namespace: its leader-election Lease, its hub-kubeconfig Secret (it writes rotated
+ *   credentials back), and impersonating the default executor only (never itself).
+ * Writes of a Work's objects go through the executor: the agent impersonates it, and the spoke's
+ * RBAC decides. To let Works name another executor, grant the agent `impersonate` on that
+ * ServiceAccount in its namespace (README, "Executors").
+ */
+export function agentRbac(ns: string, meta: Meta): KubeObject[] {
+  const sa = [{ kind: "ServiceAccount", name: "work-agent", namespace: ns }];
+  return [
+    {
+      apiVersion: RBAC,
+      kind: "ClusterRole",
+      metadata: meta("work-agent", false),
+      rules: [
+        { apiGroups: ["*"], resources: ["*"], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["multicluster.x-k8s.io"], resources: ["appliedworks"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+        { apiGroups: ["multicluster.x-k8s.io"], resources: ["appliedworks/status"], verbs: ["get", "update", "patch"] },
+      ],
+    },
+    { apiVersion: RBAC, kind: "ClusterRoleBinding", metadata: meta("work-agent", false), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "work-agent" }, subjects: sa },
+    {
+      apiVersion: RBAC,
+      kind: "Role",
+      metadata: meta("work-agent"),
+      rules: [
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["work-agent"], verbs: ["get", "update", "patch"] },
+        { apiGroups: [""], resources: ["secrets"], resourceNames: [AGENT_KUBECONFIG_SECRET], verbs: ["get", "update", "patch"] },
+        { apiGroups: [""], resources: ["serviceaccounts"], resourceNames: [DEFAULT_EXECUTOR], verbs: ["impersonate"] },
+      ],
+    },
+    { apiVersion: RBAC, kind: "RoleBinding", metadata: meta("work-agent"), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "work-agent" }, subjects: sa },
+  ];
+}
+
+/** The default executor: its ServiceAccount and, by `mode`, its rights. */
+export function executorRbac(ns: string, meta: Meta, mode: ExecutorRbac): KubeObject[] {
+  const subjects = [{ kind: "ServiceAccount", name: DEFAULT_EXECUTOR, namespace: ns }];
+  const out: KubeObject[] = [{ apiVersion: "v1", kind: "ServiceAccount", metadata: meta(DEFAULT_EXECUTOR) }];
+  if (mode === "none") return out;
+  if (mode === "cluster-admin") {
+    out.push({ apiVersion: RBAC, kind: "ClusterRoleBinding", metadata: meta(DEFAULT_EXECUTOR, false), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" }, subjects });
+    return out;
+  }
+  const all = ["get", "list", "watch", "create", "update", "patch", "delete"];
+  out.push(
+    {
+      apiVersion: RBAC,
+      kind: "ClusterRole",
+      metadata: meta(DEFAULT_EXECUTOR, false),
+      aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [EXECUTOR_AGGREGATE_LABEL]: "true" } }] },
+      rules: [],
+    },
+    {
+      apiVersion: RBAC,
+      kind: "ClusterRole",
+      metadata: { ...meta(`${DEFAULT_EXECUTOR}-workloads`, false), labels: { ...(meta("x").labels as Record<string, string>), [EXECUTOR_AGGREGATE_LABEL]: "true" } },
+      // Namespaced workloads and what they need; no cluster-scoped kinds but Namespaces (no CRDs,
+      // ClusterRoles, webhooks, nodes, PersistentVolumes): add those deliberately.
+      rules: [
+        { apiGroups: [""], resources: ["namespaces", "configmaps", "secrets", "services", "serviceaccounts", "persistentvolumeclaims", "limitranges", "resourcequotas", "pods"], verbs: all },
+        { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "daemonsets", "replicasets"], verbs: all },
+        { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: all },
+        { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: all },
+        { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: all },
+        { apiGroups: ["networking.k8s.io"], resources: ["ingresses", "networkpolicies"], verbs: all },
+        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: all },
+        // Roles it may grant only within its own rights (the RBAC escalation check).
+        { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: all },
+      ],
+    },
+    { apiVersion: RBAC, kind: "ClusterRoleBinding", metadata: meta(DEFAULT_EXECUTOR, false), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: DEFAULT_EXECUTOR }, subjects },
+  );
+  return out;
 }
 
 /** Mount path of the hub kubeconfig Secret in the agent's container. */
@@ -36,25 +140,8 @@ export function joinManifests(o: JoinOptions): KubeObject[] {
       data: { [KUBECONFIG_KEY]: Buffer.from(o.kubeconfig).toString("base64") },
     },
     { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("work-agent") },
-    {
-      // The agent applies whatever the Works of its cluster hold, so it needs
-      // every verb on every resource; narrow this ClusterRole to restrict what
-      // the hub may deliver to this cluster.
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: meta("work-agent", false),
-      rules: [
-        { apiGroups: ["*"], resources: ["*"], verbs: ["*"] },
-        { nonResourceURLs: ["*"], verbs: ["get"] },
-      ],
-    },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: meta("work-agent", false),
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "work-agent" },
-      subjects: [{ kind: "ServiceAccount", name: "work-agent", namespace: ns }],
-    },
+    ...agentRbac(ns, meta),
+    ...executorRbac(ns, meta, o.executorRbac ?? "default"),
     {
       apiVersion: "apps/v1",
       kind: "Deployment",
@@ -82,6 +169,8 @@ export function joinManifests(o: JoinOptions): KubeObject[] {
                   // The agent writes rotated hub credentials back into this Secret, so a restart starts with a valid token.
                   `--hub-kubeconfig-secret=${ns}/${AGENT_KUBECONFIG_SECRET}`,
                   "--leader-elect=true",
+                  // Works without spec.executor are written as this ServiceAccount (impersonated).
+                  `--default-executor=${ns}/${DEFAULT_EXECUTOR}`,
                   "--health-addr=:8081",
                   "--metrics-addr=:8080",
                   ...(o.extraArgs ?? []),

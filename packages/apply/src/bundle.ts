@@ -37,6 +37,8 @@ export interface BundleOptions {
   lastApplied?: LastApplied;
   /** Names the Work behind an AppliedWork owner, for conflict messages ("Work ns/name"). */
   describeOwner?: (owner: OwnerReference) => Promise<string | undefined>;
+  /** Who writes (named when the spoke refuses a write, reason Forbidden). Default "the agent". */
+  actor?: string;
   /** How long to wait for a CRD of the same bundle to be Established. Default 30 s. */
   crdEstablishTimeoutMs?: number;
   /** Poll interval while waiting for a CRD. Default 250 ms. */
@@ -118,7 +120,7 @@ async function applyOne(p: Planned, opts: BundleOptions, crds: Map<string, strin
   try {
     mapping = await resolve(p, opts, crds);
   } catch (err) {
-    const f = failureFromError(err, p.label);
+    const f = failureFromError(err, p.label, opts.actor);
     return failed(p.ordinal, identify(p), f.reason, f.message, f.error);
   }
   const id = identify(p, mapping);
@@ -147,7 +149,7 @@ async function applyOne(p: Planned, opts: BundleOptions, crds: Map<string, strin
     return { ordinal: p.ordinal, identifier: id, action, message: `${p.label}: ${action}`, live: res.object };
   } catch (err) {
     if (httpStatus(err) === 404 && missingOf(err) === "kind") opts.mapper.invalidate();
-    const f = failureFromError(err, p.label);
+    const f = failureFromError(err, p.label, opts.actor);
     return failed(p.ordinal, id, f.reason, f.message, f.error, live);
   }
 }

@@ -42,7 +42,8 @@ export function missingOf(err: unknown): "namespace" | "kind" | "object" {
   return "kind";
 }
 
-export function failureFromError(err: unknown, label: string): Failure {
+/** `actor` names who was refused in a 403 message ("the agent", "ServiceAccount ns/name"). */
+export function failureFromError(err: unknown, label: string, actor = "the agent"): Failure {
   const error = err instanceof Error ? err : new Error(String(err));
   // The API's own Status message, without the client's "(Kind/ns/name)" suffix: the label already names the object.
   const status = (err as { status?: { message?: unknown } } | null)?.status;
@@ -62,7 +63,7 @@ export function failureFromError(err: unknown, label: string): Failure {
     case 422:
       return { reason: ApplyFailureReason.ManifestRejected, message: `${label}: rejected by the API server: ${cause}`, error };
     case 403:
-      return { reason: ApplyFailureReason.Forbidden, message: `${label}: the agent may not write this object: ${cause}`, error };
+      return { reason: ApplyFailureReason.Forbidden, message: `${label}: ${actor} may not write this object: ${cause}`, error };
     case 409:
       return { reason: ApplyFailureReason.ApplyConflict, message: `${label}: conflict: ${cause}`, error };
     case 404:

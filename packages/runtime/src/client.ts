@@ -119,6 +119,24 @@ export class KubeClient {
   }
 
   /**
+   * A client sharing this one's connections whose every request acts as `user`
+   * (`Impersonate-User`; for "system:serviceaccount:NS:NAME" the API server adds the
+   * ServiceAccount's groups itself). The caller's identity needs `impersonate` on that user
+   * (for a ServiceAccount: on `serviceaccounts`, in its namespace); the API server then
+   * authorizes each request as the impersonated user.
+   */
+  impersonating(user: string): KubeClient {
+    const base = this.transport;
+    const transport = Object.create(base) as Transport;
+    const withUser = (opts: RequestOptions): RequestOptions => ({ ...opts, headers: { ...(opts.headers ?? {}), "Impersonate-User": user } });
+    transport.request = <T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> => base.request<T>(method, path, withUser(opts));
+    transport.stream = (method: string, path: string, opts: RequestOptions = {}) => base.stream(method, path, withUser(opts));
+    const c = Object.create(KubeClient.prototype) as KubeClient;
+    Object.defineProperty(c, "transport", { value: transport, enumerable: true });
+    return c;
+  }
+
+  /**
    * From a loaded KubeConfig (its current context), or a getter returning the
    * current one. Auth is re-applied every `authRefreshMs` and after a 401.
    */
