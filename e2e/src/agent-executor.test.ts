@@ -11,7 +11,6 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppliedWork } from "@work-api/api";
 import { joinManifests } from "@work-api/hub";
@@ -71,7 +70,7 @@ describe("executors, under the spoke RBAC that join ships", () => {
     expect((await readConfigMap(spoke.clients, "default-exec", "plain"))?.data).toEqual({ a: "1" });
     await waitFor(async () => manifestCondition(await readWork(hub.objects, cluster, "plain"), 1)?.conditions?.some((c) => c.type === "Applied" && c.status === "False") === true, { timeoutMs: 30_000, message: "ClusterRole manifest failed" });
     const mc = manifestCondition(await readWork(hub.objects, cluster, "plain"), 1)!;
-    const applied = mc.conditions!.find((c) => c.type === "Applied")!;
+    const applied = mc.conditions.find((c) => c.type === "Applied")!;
     expect(applied.reason).toBe("Forbidden");
     expect(applied.message).toMatch(/ClusterRole.*plain-cr/);
     expect(applied.message).toContain(`executor ServiceAccount ${AGENT_NS}/work-executor`);
@@ -84,12 +83,12 @@ describe("executors, under the spoke RBAC that join ships", () => {
     await waitFor(async () => (await readConfigMap(spoke.clients, "team-a", "second")) !== undefined, { timeoutMs: 60_000, message: "team-a objects applied" });
     await waitFor(async () => manifestCondition(await readWork(hub.objects, cluster, "tenant"), 1)?.conditions?.some((c) => c.type === "Applied" && c.reason === "Forbidden") === true, { timeoutMs: 30_000, message: "team-b manifest Forbidden" });
     const work = (await readWork(hub.objects, cluster, "tenant"))!;
-    const refused = manifestCondition(work, 1)!.conditions!.find((c) => c.type === "Applied")!;
+    const refused = manifestCondition(work, 1)!.conditions.find((c) => c.type === "Applied")!;
     expect(refused.status).toBe("False");
     expect(refused.message).toContain("executor ServiceAccount team-a/deployer");
     expect(refused.message).toContain("team-b");
     expect(work.status?.conditions?.find((c) => c.type === "Applied")?.status).toBe("False");
-    expect(manifestCondition(work, 0)!.conditions!.find((c) => c.type === "Applied")?.status).toBe("True");
+    expect(manifestCondition(work, 0)!.conditions.find((c) => c.type === "Applied")?.status).toBe("True");
     expect(await readConfigMap(spoke.clients, "team-b", "theirs")).toBeUndefined();
     // Recorded for clean-up once the Work is gone.
     const aw = (await appliedWorksOf(spoke.clients)).find((a: AppliedWork) => a.spec.workName === "tenant")!;
@@ -102,7 +101,7 @@ describe("executors, under the spoke RBAC that join ships", () => {
     await putWork(hub, cluster, "tenant", [configMap("team-a", "mine", { v: "1" })], executor("team-a", "deployer"));
     await waitFor(async () => (await readConfigMap(spoke.clients, "team-a", "second")) === undefined, { timeoutMs: 60_000, message: "removed manifest pruned" });
     await waitForWorkCondition(hub.objects, cluster, "tenant", "Applied", "True", { timeoutMs: 30_000 });
-    await hub.objects.delete({ apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "tenant", namespace: cluster } } as KubernetesObject);
+    await hub.objects.delete({ apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "tenant", namespace: cluster } });
     await waitFor(async () => (await readWork(hub.objects, cluster, "tenant")) === undefined, { timeoutMs: 60_000, message: "Work finalized" });
     expect(await readConfigMap(spoke.clients, "team-a", "mine")).toBeUndefined();
     expect((await appliedWorksOf(spoke.clients)).some((a) => a.spec.workName === "tenant")).toBe(false);
@@ -111,7 +110,7 @@ describe("executors, under the spoke RBAC that join ships", () => {
   it("refuses every write of a Work whose executor the agent may not impersonate, and creates nothing", async () => {
     await putWork(hub, cluster, "grab", [configMap("team-b", "grab", { v: "1" })], executor("kube-system", "namespace-controller"));
     await waitFor(async () => manifestCondition(await readWork(hub.objects, cluster, "grab"), 0)?.conditions?.some((c) => c.type === "Applied" && c.reason === "Forbidden") === true, { timeoutMs: 60_000, message: "impersonation refused" });
-    const msg = manifestCondition(await readWork(hub.objects, cluster, "grab"), 0)!.conditions!.find((c) => c.type === "Applied")!.message;
+    const msg = manifestCondition(await readWork(hub.objects, cluster, "grab"), 0)!.conditions.find((c) => c.type === "Applied")!.message;
     expect(msg).toContain("executor ServiceAccount kube-system/namespace-controller");
     expect(msg).toMatch(/impersonate/);
     expect(await readConfigMap(spoke.clients, "team-b", "grab")).toBeUndefined();

@@ -22,7 +22,7 @@ describe("join", () => {
     expect(c.args).toContain("--default-executor=work-agent/work-executor");
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[] };
   const WRITE = ["create", "update", "patch", "delete", "deletecollection", "*", "impersonate", "bind", "escalate"];
   const rulesOf = (objs: ReturnType<typeof joinManifests>, kind: string, name: string): Rule[] => (objs.find((m) => m.kind === kind && m.metadata?.name === name) as unknown as { rules: Rule[] }).rules;
@@ -36,7 +36,7 @@ describe("join", () => {
     const ns = rulesOf(objs, "Role", "work-agent");
     const impersonate = ns.filter((r) => r.verbs.includes("impersonate"));
     expect(impersonate).toEqual([{ apiGroups: [""], resources: ["serviceaccounts"], resourceNames: ["work-executor"], verbs: ["impersonate"] }]);
-    expect(ns.filter((r) => r.verbs.some((v) => WRITE.includes(v)) && !r.resourceNames).map((r) => `${r.resources}:${r.verbs}`)).toEqual(["leases:create"]);
+    expect(ns.filter((r) => r.verbs.some((v) => WRITE.includes(v)) && !r.resourceNames).map((r) => `${(r.resources ?? []).join(",")}:${r.verbs.join(",")}`)).toEqual(["leases:create"]);
   });
 
   it("binds the default executor to namespaced workloads by default, to cluster-admin only when asked, to nothing with none", () => {
