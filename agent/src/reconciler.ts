@@ -64,8 +64,10 @@ export interface ReconcilerOptions {
   spokeOutageGracePeriodMs?: number;
   /**
    * True just after the spoke's API server came back from an outage: a custom resource answered
-   * with 404 (KindNotFound) is then taken for its CRD not served yet, and held back like an
-   * unanswered apply (within the same grace period).
+   * with 404 (KindNotFound) is then taken for its CRD not served yet, and a 403 (Forbidden) for
+   * its authorizer's caches not filled yet (a restarted API server answers before its RBAC has
+   * loaded: an impersonated executor, unlike a system:masters identity, is then refused); both
+   * are held back like an unanswered apply (within the same grace period).
    */
   spokeSettling?: () => boolean;
   /** Eviction progress, for metrics: marked (found gone), cancelled (came back), evicted (deleted). */
@@ -190,7 +192,7 @@ export class WorkReconciler {
     });
 
     const settling = this.o.spokeSettling?.() === true;
-    const noAnswer = results.filter((r) => r.action === "failed" && (r.reason === ApplyFailureReason.SpokeUnreachable || (settling && r.reason === ApplyFailureReason.KindNotFound)));
+    const noAnswer = results.filter((r) => r.action === "failed" && (r.reason === ApplyFailureReason.SpokeUnreachable || (settling && (r.reason === ApplyFailureReason.KindNotFound || r.reason === ApplyFailureReason.Forbidden))));
     if (noAnswer.length > 0) {
       const now = (this.o.now ?? Date.now)();
       const since = this.unanswered.get(key) ?? now;

@@ -11,7 +11,7 @@ import { KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_KUBECONFIG_KEY, AGENT_KUBECONFIG_SECRET } from "@work-api/api";
 import { apply, clients, hubKubeconfig, spokeKubeconfig, testNamespace, waitFor } from "./env.js";
-import { AGENT_HUB_RULES, mintAgentKubeconfig, startAgent, sumMetric, writeTokenKubeconfig, type AgentProcess } from "./agent-harness.js";
+import { AGENT_HUB_RULES, grantSpokeAgent, mintAgentKubeconfig, startAgent, sumMetric, writeTokenKubeconfig, type AgentProcess } from "./agent-harness.js";
 import { waitForWorkCondition, workObject } from "./work-helpers.js";
 
 const cluster = testNamespace("agent-creds");
@@ -47,6 +47,8 @@ beforeAll(async () => {
   kubeconfigPath = writeTokenKubeconfig(dir, "hub.kubeconfig", hub.kc.getCurrentCluster()!.server, hub.kc.getCurrentCluster()!.caData, await boundToken("binding-old"), cluster);
   // The spoke Secret the kubeconfig would be mounted from in a pod.
   await spoke.core.createNamespacedSecret({ namespace: spokeNs, body: { metadata: { name: "hub-kubeconfig" }, data: { [AGENT_KUBECONFIG_KEY]: Buffer.from(readFileSync(kubeconfigPath)).toString("base64") } } });
+  // The agent's shipped Role covers that Secret in its own namespace; here it lives in the test's.
+  await grantSpokeAgent(spokeKubeconfig(1), spokeNs, [{ apiGroups: [""], resources: ["secrets"], resourceNames: ["hub-kubeconfig"], verbs: ["get", "update", "patch"] }]);
   agent = await startAgent({
     hubKubeconfig: kubeconfigPath,
     spokeKubeconfig: spokeKubeconfig(1),

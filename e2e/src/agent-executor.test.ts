@@ -78,6 +78,16 @@ describe("executors, under the spoke RBAC that join ships", () => {
     expect(await getOrUndefined(spoke.clients.objects, { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "plain-cr" } })).toBeUndefined();
   });
 
+  it("keeps the default executor out of kube-system (admission policy from join), the rest of the Work still applied", async () => {
+    await putWork(hub, cluster, "sys", [configMap("kube-system", "sneaky", { a: "1" }), configMap("default-exec", "fine", { a: "1" })]);
+    await waitFor(async () => manifestCondition(await readWork(hub.objects, cluster, "sys"), 0)?.conditions?.some((c) => c.type === "Applied" && c.reason === "Forbidden") === true, { timeoutMs: 60_000, message: "kube-system manifest refused" });
+    const msg = manifestCondition(await readWork(hub.objects, cluster, "sys"), 0)!.conditions!.find((c) => c.type === "Applied")!.message;
+    expect(msg).toContain(`executor ServiceAccount ${AGENT_NS}/work-executor`);
+    expect(msg).toMatch(/may not write in kube-system/);
+    expect(await readConfigMap(spoke.clients, "kube-system", "sneaky")).toBeUndefined();
+    expect((await readConfigMap(spoke.clients, "default-exec", "fine"))?.data).toEqual({ a: "1" });
+  });
+
   it("writes as the Work's executor: allowed where its RBAC allows, Forbidden (naming the ServiceAccount) elsewhere, the rest still applied", async () => {
     await putWork(hub, cluster, "tenant", [configMap("team-a", "mine", { v: "1" }), configMap("team-b", "theirs", { v: "1" }), configMap("team-a", "second", { v: "1" })], executor("team-a", "deployer"));
     await waitFor(async () => (await readConfigMap(spoke.clients, "team-a", "second")) !== undefined, { timeoutMs: 60_000, message: "team-a objects applied" });

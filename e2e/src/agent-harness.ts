@@ -1,7 +1,9 @@
 /**
  * Running real `work-agent` processes in e2e tests: least-privilege hub
- * credentials minted with TokenRequest (never the hub admin), a free metrics
- * port, logs kept for failure messages, and a clean stop.
+ * credentials minted with TokenRequest (never the hub admin), on the spoke the
+ * identity `work-hub join` ships (never the spoke admin: see
+ * {@link shippedSpokeKubeconfig}), a free metrics port, logs kept for failure
+ * messages, and a clean stop.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -10,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { KubeConfig, RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
 import { AGENT_KUBECONFIG_KEY, AGENT_KUBECONFIG_SECRET } from "@work-api/api";
-import { clients, isNotFound, waitFor } from "./env.js";
+import { joinManifests } from "@work-api/hub";
+import { clients, isNotFound, kubectlOk, waitFor } from "./env.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
 /** The agent under test; E2E_AGENT_BIN runs another build (e.g. the previous commit, to see a new test fail first). */
@@ -100,6 +103,65 @@ export async function mintSpokeKubeconfig(spokeKubeconfig: string, name: string,
   return { path, cleanup };
 }
 
+/** Namespace of the agent's ServiceAccount on a spoke (as `work-hub join` makes it). */
+export const SPOKE_AGENT_NAMESPACE = "work-agent";
+const shipped = new Map<string, Promise<string>>();
+
+/**
+ * The spoke identity `work-hub join` ships, for an agent given an admin kubeconfig: the join
+ * manifests' RBAC applied on that spoke (the agent reads everything, writes only its AppliedWorks,
+ * and impersonates the default executor work-agent/work-executor), with the default executor bound
+ * to cluster-admin (join --executor-rbac=cluster-admin, the shipped choice that lets a Work write
+ * anything, which the tests' Works do: CRDs, Namespaces, ClusterRoles). Every write of a Work's
+ * objects is then an impersonated request, as in production. Same server (a proxy in front of the
+ * spoke stays in front), one token per spoke and test file.
+ */
+export function shippedSpokeKubeconfig(adminKubeconfig: string): Promise<string> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(adminKubeconfig);
+  const cluster = kc.getCurrentCluster()!;
+  const key = `${cluster.server} ${adminKubeconfig}`;
+  let p = shipped.get(key);
+  if (!p) {
+    p = (async (): Promise<string> => {
+      const rbac = joinManifests({ clusterName: "e2e", kubeconfig: "", agentNamespace: SPOKE_AGENT_NAMESPACE, image: "unused", executorRbac: "cluster-admin" }).filter(
+        (m) => m.kind !== "Secret" && m.kind !== "Deployment",
+      );
+      await kubectlOk(adminKubeconfig, ["apply", "--server-side", "--force-conflicts", "--field-manager=e2e-join", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: rbac }) });
+      const spoke = clients(adminKubeconfig);
+      const tr = await spoke.core.createNamespacedServiceAccountToken({ name: AGENT_SA, namespace: SPOKE_AGENT_NAMESPACE, body: { spec: { audiences: [], expirationSeconds: 6 * 3600 } } });
+      return writeTokenKubeconfig(mkdtempSync(join(tmpdir(), "spoke-agent-")), "spoke.kubeconfig", cluster.server, cluster.caData, tr.status!.token, SPOKE_AGENT_NAMESPACE);
+    })();
+    p.catch(() => shipped.delete(key));
+    shipped.set(key, p);
+  }
+  return p;
+}
+
+/**
+ * What an operator grants the agent when it points it at another namespace than its own: a Role
+ * there with `rules`, bound to the shipped agent ServiceAccount (work-agent/work-agent).
+ */
+export async function grantSpokeAgent(adminKubeconfig: string, namespace: string, rules: V1PolicyRule[]): Promise<void> {
+  const spoke = clients(adminKubeconfig);
+  const rbac = spoke.kc.makeApiClient(RbacAuthorizationV1Api);
+  await createOrIgnore(() => rbac.createNamespacedRole({ namespace, body: { metadata: { name: "work-agent-extra" }, rules } }));
+  await createOrIgnore(() =>
+    rbac.createNamespacedRoleBinding({
+      namespace,
+      body: { metadata: { name: "work-agent-extra" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "work-agent-extra" }, subjects: [{ kind: "ServiceAccount", name: AGENT_SA, namespace: SPOKE_AGENT_NAMESPACE }] },
+    }),
+  );
+}
+
+/** True for a kubeconfig whose user is a static (admin) token, not a ServiceAccount's JWT. */
+function isAdminKubeconfig(path: string): boolean {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  const token = kc.getCurrentUser()?.token ?? "";
+  return token !== "" && token.split(".").length !== 3;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
@@ -132,6 +194,13 @@ export interface StartAgentOptions {
   env?: Record<string, string>;
   /** Wait for /readyz (default true); false waits only for the "work agent running" log line. */
   readyz?: boolean;
+  /**
+   * "shipped" (default): an admin spoke kubeconfig is replaced by the identity `work-hub join`
+   * ships (see {@link shippedSpokeKubeconfig}), with --default-executor set. "as-given": run with
+   * the kubeconfig as it is. A ServiceAccount kubeconfig (a test's own limited identity) is always
+   * used as given. E2E_SPOKE_IDENTITY=as-given runs every agent as given.
+   */
+  spokeIdentity?: "shipped" | "as-given";
 }
 
 const running = new Set<AgentProcess>();
@@ -143,10 +212,13 @@ process.on("exit", () => {
 export async function startAgent(o: StartAgentOptions): Promise<AgentProcess> {
   const metricsPort = await freePort();
   const healthPort = await freePort();
+  const asShipped = (o.spokeIdentity ?? process.env.E2E_SPOKE_IDENTITY ?? "shipped") === "shipped" && isAdminKubeconfig(o.spokeKubeconfig);
+  const spokeKubeconfig = asShipped ? await shippedSpokeKubeconfig(o.spokeKubeconfig) : o.spokeKubeconfig;
+  const executorEnv: Record<string, string> = asShipped ? { WORK_AGENT_DEFAULT_EXECUTOR: `${SPOKE_AGENT_NAMESPACE}/work-executor` } : {};
   const args = [
     AGENT_BIN,
     "--hub-kubeconfig", o.hubKubeconfig,
-    "--spoke-kubeconfig", o.spokeKubeconfig,
+    "--spoke-kubeconfig", spokeKubeconfig,
     "--metrics-addr", `127.0.0.1:${metricsPort}`,
     "--health-addr", `127.0.0.1:${healthPort}`,
     "--log-level", "debug",
@@ -154,7 +226,7 @@ export async function startAgent(o: StartAgentOptions): Promise<AgentProcess> {
     ...(o.hubNamespace ? ["--hub-namespace", o.hubNamespace] : []),
     ...(o.args ?? []),
   ];
-  const proc = spawn(process.execPath, args, { env: { ...process.env, ...o.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, args, { env: { ...process.env, ...executorEnv, ...o.env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr.on("data", (d: Buffer) => (out += d.toString()));

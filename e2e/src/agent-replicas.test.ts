@@ -7,7 +7,7 @@
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clients, hubKubeconfig, spokeKubeconfig, testNamespace, waitFor } from "./env.js";
-import { mintAgentKubeconfig, startAgent, sumMetric, type AgentProcess } from "./agent-harness.js";
+import { grantSpokeAgent, mintAgentKubeconfig, startAgent, sumMetric, type AgentProcess } from "./agent-harness.js";
 import { waitForWorkCondition } from "./work-helpers.js";
 import { configMap, deleteWork, putWork, readConfigMap, reconcileCount, waitWorkGone, writeCount } from "./contract-helpers.js";
 
@@ -20,6 +20,8 @@ const agents: AgentProcess[] = [];
 
 beforeAll(async () => {
   const creds = await mintAgentKubeconfig(hubKubeconfig(), cluster);
+  // The agent's shipped Role covers Leases in its own namespace; here the Lease lives in the test's.
+  await grantSpokeAgent(spokeKubeconfig(1), ns, [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update", "patch"] }]);
   for (let i = 0; i < 2; i++) {
     agents.push(
       await startAgent({

@@ -109,6 +109,15 @@ describe("Work CRD", () => {
     expect(stored.spec).toEqual(demo.spec);
   });
 
+  it("accepts the executor example Work and stores its executor", async () => {
+    const hub = clients(hubKubeconfig());
+    const ex = exampleWork("executor-work.yaml");
+    await apply(hub.objects, inNamespace(ex, nsSeed), "e2e-crds");
+    const stored = await hub.objects.read<Obj>(inNamespace(ex, nsSeed));
+    expect(stored.spec).toEqual(ex.spec);
+    expect((stored.spec as { executor?: unknown }).executor).toEqual({ subject: { type: "ServiceAccount", serviceAccount: { namespace: "team-a", name: "deployer" } } });
+  });
+
   it("prunes unknown fields under spec but keeps everything inside a manifest", async () => {
     const hub = clients(hubKubeconfig());
     const work: Obj = {

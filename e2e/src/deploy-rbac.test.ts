@@ -92,7 +92,7 @@ afterAll(async () => {
 describe("deploy/ manifests", () => {
   it("build with kubectl kustomize", async () => {
     const hubOut = docs(await kubectlOk(hubKubeconfig(), ["kustomize", join(REPO, "deploy/hub")]));
-    expect(hubOut.map((o) => o.kind).sort()).toEqual(["ClusterRole", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "Deployment", "Namespace", "Role", "RoleBinding", "ServiceAccount", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ValidatingAdmissionPolicyBinding"]);
+    expect(hubOut.map((o) => o.kind).sort()).toEqual(["ClusterRole", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition", "Deployment", "Namespace", "Role", "RoleBinding", "ServiceAccount", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ValidatingAdmissionPolicyBinding", "ValidatingAdmissionPolicyBinding"]);
     // The admission policy is accepted by the API server as shipped.
     const policy = readFileSync(join(REPO, "deploy/hub/admission-policies.yaml"), "utf8");
     await kubectlOk(hubKubeconfig(), ["apply", "--dry-run=server", "--server-side", "--force-conflicts", "-f", "-"], { input: policy });

@@ -262,7 +262,7 @@ describe("work-hub registration", () => {
     const agentNs = uniqueName("hreg-agent");
     const { stdout } = await exec(process.execPath, [HUB_BIN, "join", clusterA, "--kubeconfig", hubKubeconfig(), "--inventory-namespace", inv, "--agent-namespace", agentNs, "--agent-image", "example.com/work-agent:test"]);
     const docs = parseAllDocuments(stdout).map((d) => d.toJSON() as unknown as KubeObject);
-    expect(docs.map((d) => d.kind)).toEqual(["Namespace", "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment"]);
+    expect(docs.map((d) => d.kind)).toEqual(["Namespace", "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount", "ClusterRole", "ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "Deployment"]);
     const secret = docs.find((d) => d.kind === "Secret") as Secret;
     expect(Buffer.from(secret.data![KUBECONFIG_KEY]!, "base64").toString()).toBe(await mintedKubeconfig(clusterA));
     // Server-side dry run: the API server validates and admits every object, nothing is persisted

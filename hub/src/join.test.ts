@@ -7,7 +7,7 @@ describe("join", () => {
 
   it("renders the Secret, RBAC and Deployment for the spoke", () => {
     const kinds = joinManifests(o).map((m) => m.kind);
-    expect(kinds).toEqual(["Namespace", "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount", "ClusterRole", "ClusterRole", "ClusterRoleBinding", "Deployment"]);
+    expect(kinds).toEqual(["Namespace", "Secret", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount", "ClusterRole", "ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "Deployment"]);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const docs = parseAllDocuments(renderJoin(o)).map((d) => d.toJSON() as Record<string, any>).filter((d) => d);
     const secret = docs.find((d) => d.kind === "Secret")!;
@@ -36,7 +36,7 @@ describe("join", () => {
     const ns = rulesOf(objs, "Role", "work-agent");
     const impersonate = ns.filter((r) => r.verbs.includes("impersonate"));
     expect(impersonate).toEqual([{ apiGroups: [""], resources: ["serviceaccounts"], resourceNames: ["work-executor"], verbs: ["impersonate"] }]);
-    expect(ns.filter((r) => r.verbs.some((v) => WRITE.includes(v)) && !r.resourceNames).map((r) => `${(r.resources ?? []).join(",")}:${r.verbs.join(",")}`)).toEqual(["leases:create"]);
+    expect(ns.filter((r) => r.verbs.some((v) => WRITE.includes(v)) && !r.resourceNames).map((r) => `${(r.resources ?? []).join(",")}:${r.verbs.join(",")}`)).toEqual(["leases:get,create,update,patch"]);
   });
 
   it("binds the default executor to namespaced workloads by default, to cluster-admin only when asked, to nothing with none", () => {

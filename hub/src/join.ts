@@ -47,7 +47,7 @@ const RBAC = "rbac.authorization.k8s.io/v1";
  * - read every resource (get, list, watch): it watches the kinds it applied to see drift, reads
  *   objects before deciding to release or delete them, and reads the ClusterProperty of its name;
  * - AppliedWorks (its inventory): every verb;
- * - in its own namespace: its leader-election Lease, its hub-kubeconfig Secret (it writes rotated
+ * - in its own namespace: its leader-election Leases, its hub-kubeconfig Secret (it writes rotated
  *   credentials back), and impersonating the default executor only (never itself).
  * Writes of a Work's objects go through the executor: the agent impersonates it, and the spoke's
  * RBAC decides. To let Works name another executor, grant the agent `impersonate` on that
@@ -72,8 +72,8 @@ export function agentRbac(ns: string, meta: Meta): KubeObject[] {
       kind: "Role",
       metadata: meta("work-agent"),
       rules: [
-        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
-        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["work-agent"], verbs: ["get", "update", "patch"] },
+        // Leader election (Lease work-agent-<agent id>; its name depends on the hub, so not fixed here).
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update", "patch"] },
         { apiGroups: [""], resources: ["secrets"], resourceNames: [AGENT_KUBECONFIG_SECRET], verbs: ["get", "update", "patch"] },
         { apiGroups: [""], resources: ["serviceaccounts"], resourceNames: [DEFAULT_EXECUTOR], verbs: ["impersonate"] },
       ],
@@ -119,8 +119,44 @@ export function executorRbac(ns: string, meta: Meta, mode: ExecutorRbac): KubeOb
       ],
     },
     { apiVersion: RBAC, kind: "ClusterRoleBinding", metadata: meta(DEFAULT_EXECUTOR, false), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: DEFAULT_EXECUTOR }, subjects },
+    ...systemNamespaceGuard(ns, meta),
   );
   return out;
+}
+
+/** Namespaces the default executor never writes in (nor writes them): creating a Pod there could run as their ServiceAccounts. */
+export const PROTECTED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
+
+/**
+ * RBAC cannot grant "workloads in every namespace but kube-system", and whoever may create Pods in
+ * kube-system may run them as its controllers' ServiceAccounts (cluster-admin in effect). So the
+ * default executor's ClusterRoleBinding comes with a ValidatingAdmissionPolicy (Kubernetes 1.30+)
+ * that refuses its writes in kube-system, kube-public, kube-node-lease and the agent's namespace,
+ * and to those namespaces themselves.
+ */
+function systemNamespaceGuard(ns: string, meta: Meta): KubeObject[] {
+  const name = `${DEFAULT_EXECUTOR}-not-in-system-namespaces`;
+  const protectedList = `[${[...PROTECTED_NAMESPACES, ns].map((n) => `'${n}'`).join(", ")}]`;
+  return [
+    {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: meta(name, false),
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: { resourceRules: [{ apiGroups: ["*"], apiVersions: ["*"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["*/*"] }] },
+        matchConditions: [{ name: "the-default-executor", expression: `request.userInfo.username == 'system:serviceaccount:${ns}:${DEFAULT_EXECUTOR}'` }],
+        validations: [
+          {
+            expression: `!(request.namespace in ${protectedList}) && !(request.resource.group == '' && request.resource.resource == 'namespaces' && request.name in ${protectedList})`,
+            reason: "Forbidden",
+            message: `the default executor ${ns}/${DEFAULT_EXECUTOR} may not write in ${[...PROTECTED_NAMESPACES, ns].join(", ")}, nor write those namespaces; name an executor of your own (spec.executor)`,
+          },
+        ],
+      },
+    },
+    { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: meta(name, false), spec: { policyName: name, validationActions: ["Deny"] } },
+  ];
 }
 
 /** Mount path of the hub kubeconfig Secret in the agent's container. */
