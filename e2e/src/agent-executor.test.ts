@@ -81,7 +81,7 @@ describe("executors, under the spoke RBAC that join ships", () => {
   it("keeps the default executor out of kube-system (admission policy from join), the rest of the Work still applied", async () => {
     await putWork(hub, cluster, "sys", [configMap("kube-system", "sneaky", { a: "1" }), configMap("default-exec", "fine", { a: "1" })]);
     await waitFor(async () => manifestCondition(await readWork(hub.objects, cluster, "sys"), 0)?.conditions?.some((c) => c.type === "Applied" && c.reason === "Forbidden") === true, { timeoutMs: 60_000, message: "kube-system manifest refused" });
-    const msg = manifestCondition(await readWork(hub.objects, cluster, "sys"), 0)!.conditions!.find((c) => c.type === "Applied")!.message;
+    const msg = manifestCondition(await readWork(hub.objects, cluster, "sys"), 0)!.conditions.find((c) => c.type === "Applied")!.message;
     expect(msg).toContain(`executor ServiceAccount ${AGENT_NS}/work-executor`);
     expect(msg).toMatch(/may not write in kube-system/);
     expect(await readConfigMap(spoke.clients, "kube-system", "sneaky")).toBeUndefined();
