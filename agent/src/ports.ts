@@ -44,5 +44,5 @@ export interface SpokeObjects extends Target {
    * The same objects, written (apply, delete) as `user` (impersonated); reads stay the agent's own
    * (its caches). undefined: the agent's own identity.
    */
-  as?(user: string | undefined): Target;
+  as(user: string | undefined): Target;
 }

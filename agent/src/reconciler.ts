@@ -278,7 +278,7 @@ export class WorkReconciler {
 
   /** The spoke as `user` writes it (undefined: the agent itself). */
   private writer(user: string | undefined): Target {
-    return this.o.spoke.as?.(user) ?? this.o.spoke;
+    return this.o.spoke.as(user);
   }
 
   private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, fieldManager: string, target: Target, keep: readonly AppliedRef[] = []): Promise<PruneResult[]> {

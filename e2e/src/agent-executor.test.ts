@@ -46,6 +46,21 @@ beforeAll(async () => {
         { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "deployer-edit", namespace: "team-a" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" }, subjects: [{ kind: "ServiceAccount", name: "deployer", namespace: "team-a" }] },
         { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "work-agent-impersonate", namespace: "team-a" }, rules: [{ apiGroups: [""], resources: ["serviceaccounts"], resourceNames: ["deployer"], verbs: ["impersonate"] }] },
         { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "work-agent-impersonate", namespace: "team-a" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "work-agent-impersonate" }, subjects: [{ kind: "ServiceAccount", name: "work-agent", namespace: AGENT_NS }] },
+        // team-a is written by its deployer only: the default executor (whose workload rights span
+        // every namespace) is refused there, so a write, prune or delete done as anyone but the
+        // Work's executor fails visibly.
+        {
+          apiVersion: "admissionregistration.k8s.io/v1",
+          kind: "ValidatingAdmissionPolicy",
+          metadata: { name: "team-a-by-its-deployer-only" },
+          spec: {
+            failurePolicy: "Fail",
+            matchConstraints: { resourceRules: [{ apiGroups: ["*"], apiVersions: ["*"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["*/*"] }] },
+            matchConditions: [{ name: "team-a", expression: "request.?namespace.orValue('') == 'team-a'" }],
+            validations: [{ expression: "request.userInfo.username == 'system:serviceaccount:team-a:deployer' || !request.userInfo.username.startsWith('system:serviceaccount:work-agent:')", message: "team-a is written by team-a/deployer only" }],
+          },
+        },
+        { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name: "team-a-by-its-deployer-only" }, spec: { policyName: "team-a-by-its-deployer-only", validationActions: ["Deny"] } },
       ],
     }),
   });
@@ -56,6 +71,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  if (process.env.E2E_PRINT_AGENT === "1") console.log(agent?.output().slice(-6000));
   expect(await agent?.stop()).toBe(0);
   await spoke?.stop();
 });
@@ -65,9 +81,12 @@ describe("executors, under the spoke RBAC that join ships", () => {
     await putWork(hub, cluster, "plain", [
       configMap("default-exec", "plain", { a: "1" }),
       { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "plain-cr" }, rules: [] },
+      // A Namespace (cluster-scoped) is a workload kind it may create: the system-namespace guard lets it through.
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "made-by-default-exec" } },
     ]);
     const w = await waitForWorkCondition(hub.objects, cluster, "plain", "Applied", "False", { timeoutMs: 60_000 });
     expect((await readConfigMap(spoke.clients, "default-exec", "plain"))?.data).toEqual({ a: "1" });
+    await waitFor(async () => (await getOrUndefined(spoke.clients.objects, { apiVersion: "v1", kind: "Namespace", metadata: { name: "made-by-default-exec" } })) !== undefined, { timeoutMs: 30_000, message: "Namespace created by the default executor" });
     await waitFor(async () => manifestCondition(await readWork(hub.objects, cluster, "plain"), 1)?.conditions?.some((c) => c.type === "Applied" && c.status === "False") === true, { timeoutMs: 30_000, message: "ClusterRole manifest failed" });
     const mc = manifestCondition(await readWork(hub.objects, cluster, "plain"), 1)!;
     const applied = mc.conditions.find((c) => c.type === "Applied")!;
@@ -105,7 +124,7 @@ describe("executors, under the spoke RBAC that join ships", () => {
     expect(aw.metadata.annotations?.["work.multicluster.x-k8s.io/executor"]).toBe("system:serviceaccount:team-a:deployer");
   });
 
-  it("prunes a removed manifest and deletes the rest on Work deletion, as the executor", async () => {
+  it("prunes a removed manifest and deletes the rest on Work deletion, as the executor (no one else may write in team-a)", async () => {
     const second = await readConfigMap(spoke.clients, "team-a", "second");
     expect(second).toBeDefined();
     await putWork(hub, cluster, "tenant", [configMap("team-a", "mine", { v: "1" })], executor("team-a", "deployer"));

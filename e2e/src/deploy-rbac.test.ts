@@ -29,6 +29,7 @@ const cluster = uniqueName("deploy-c");
 const roleName = uniqueName("work-hub");
 const accessRole = `${roleName}-cns`;
 const foreign = uniqueName("not-the-hubs");
+const otherHubs = uniqueName("other-hubs");
 const logs: LogEntry[] = [];
 let running: RunningHub | undefined;
 let agent: AgentProcess | undefined;
@@ -87,6 +88,7 @@ afterAll(async () => {
   await rbac.deleteClusterRole({ name: roleName }).catch(() => undefined);
   await rbac.deleteClusterRole({ name: accessRole }).catch(() => undefined);
   await hub.core.deleteNamespace({ name: foreign }).catch(() => undefined);
+  await hub.core.deleteNamespace({ name: otherHubs }).catch(() => undefined);
 });
 
 describe("deploy/ manifests", () => {
@@ -154,6 +156,8 @@ describe("deploy/ manifests", () => {
       { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "kube-controller-manager", namespace: "kube-system" }, spec: { holderIdentity: "kcm-test" } },
       { apiVersion: "v1", kind: "Secret", metadata: { name: "deploy-rbac-probe", namespace: "kube-system" }, stringData: { k: "v" } },
       { apiVersion: "v1", kind: "Namespace", metadata: { name: foreign } },
+      // Another hub's cluster namespace: the labels of a cluster of another inventory.
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: otherHubs, labels: { "work.multicluster.x-k8s.io/cluster": otherHubs, "work.multicluster.x-k8s.io/inventory-namespace": "another-inventory" } } },
     ]) {
       const r = await kubectl(hubKubeconfig(), ["create", "-f", "-"], { input: JSON.stringify(obj) });
       if (r.code !== 0 && !/AlreadyExists/.test(r.stderr)) throw new Error(`kubectl create ${obj.kind}: ${r.stderr}`);
@@ -178,6 +182,7 @@ describe("deploy/ manifests", () => {
       "label a namespace it did not make": await status("PATCH", `/api/v1/namespaces/${foreign}`, { metadata: { labels: { "work.multicluster.x-k8s.io/cluster": foreign } } }),
       "bind its cluster-namespace role in kube-system": await status("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings", bindSelf("kube-system")),
       "bind its cluster-namespace role in a namespace it did not make": await status("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${foreign}/rolebindings`, bindSelf(foreign)),
+      "bind its cluster-namespace role in another hub's cluster namespace": await status("POST", `/apis/rbac.authorization.k8s.io/v1/namespaces/${otherHubs}/rolebindings`, bindSelf(otherHubs)),
       "list Works cluster-wide": await status("GET", "/apis/multicluster.x-k8s.io/v1alpha1/works"),
     };
     expect(refused).toEqual(Object.fromEntries(Object.keys(refused).map((k) => [k, 403])));

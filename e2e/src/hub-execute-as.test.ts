@@ -69,10 +69,16 @@ describe("naming an executor on the hub (execute-as)", () => {
     expect((live.spec as { executor?: { subject: { serviceAccount: { namespace: string } } } }).executor?.subject.serviceAccount.namespace).toBe("team-a");
   });
 
-  it("does not check an executor again when other fields change", async () => {
-    // An admin set an executor the tenant may not use; the tenant may still edit the Work's other fields.
+  it("checks the workload under an executor the author may not use, not a label edit", async () => {
+    // An admin set an executor the tenant may not use.
     await hub.objects.create({ ...work("admins"), spec: { ...work("admins").spec, ...executor("ops", "root") } } as never);
     expect(await outcome(tenant.patch(WorkResource, "admins", { metadata: { labels: { touched: "yes" } } }, { namespace: ns, type: "merge" }))).toBe("accepted");
+    // New manifests would run as ops/root: refused.
+    const swap = { spec: { workload: { manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "swapped", namespace: "default" } }] } } };
+    expect(await outcome(tenant.patch(WorkResource, "admins", swap, { namespace: ns, type: "merge" }))).toMatch(/^403: .*system:serviceaccount:ops:root.*execute-as/);
+    // Under an executor the tenant may use, it may change the workload.
+    const mine = { spec: { workload: { manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "mine2", namespace: "default" } }] } } };
+    expect(await outcome(tenant.patch(WorkResource, "allowed", mine, { namespace: ns, type: "merge" }))).toBe("accepted");
   });
 
   it("checks a WorkPlacement's template the same way", async () => {

@@ -88,7 +88,8 @@ export function executorRbac(ns: string, meta: Meta, mode: ExecutorRbac): KubeOb
   const out: KubeObject[] = [{ apiVersion: "v1", kind: "ServiceAccount", metadata: meta(DEFAULT_EXECUTOR) }];
   if (mode === "none") return out;
   if (mode === "cluster-admin") {
-    out.push({ apiVersion: RBAC, kind: "ClusterRoleBinding", metadata: meta(DEFAULT_EXECUTOR, false), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" }, subjects });
+    // Its own name: a roleRef cannot change, so each mode's binding is a different object.
+    out.push({ apiVersion: RBAC, kind: "ClusterRoleBinding", metadata: meta(`${DEFAULT_EXECUTOR}-cluster-admin`, false), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" }, subjects });
     return out;
   }
   const all = ["get", "list", "watch", "create", "update", "patch", "delete"];
@@ -148,7 +149,8 @@ function systemNamespaceGuard(ns: string, meta: Meta): KubeObject[] {
         matchConditions: [{ name: "the-default-executor", expression: `request.userInfo.username == 'system:serviceaccount:${ns}:${DEFAULT_EXECUTOR}'` }],
         validations: [
           {
-            expression: `!(request.namespace in ${protectedList}) && !(request.resource.group == '' && request.resource.resource == 'namespaces' && request.name in ${protectedList})`,
+            // request.namespace and request.name are absent for some requests (cluster-scoped objects, generateName).
+            expression: `!(request.?namespace.orValue('') in ${protectedList}) && !(request.resource.group == '' && request.resource.resource == 'namespaces' && request.?name.orValue('') in ${protectedList})`,
             reason: "Forbidden",
             message: `the default executor ${ns}/${DEFAULT_EXECUTOR} may not write in ${[...PROTECTED_NAMESPACES, ns].join(", ")}, nor write those namespaces; name an executor of your own (spec.executor)`,
           },

@@ -85,6 +85,32 @@ describe("registration: the hub's own access to a cluster namespace", () => {
     expect(api.read<RoleBinding>(Core.RoleBinding, "c1", "work-hub")?.subjects).toEqual([{ kind: "ServiceAccount", name: "work-hub", namespace: INV }]);
   });
 
+  it("changes nothing in the namespace, its labels included, before its access there is in effect", async () => {
+    let synced = false;
+    const { api, reg, profile } = setup(60_000, { role: "work-hub-cluster-namespace", synced: () => synced });
+    profile("c1");
+    // A namespace of this hub's (from a hub that had cluster-wide rights) whose ClusterSet label is stale.
+    api.seed(Core.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: "c1", labels: { [CLUSTER_LABEL]: "c1", [INVENTORY_NAMESPACE_LABEL]: INV, [CLUSTERSET_LABEL]: "old" } } });
+    await reg.reconcile(`${INV}/c1`);
+    expect(api.read(Core.Namespace, undefined, "c1")?.metadata?.labels?.[CLUSTERSET_LABEL]).toBe("old");
+    expect(api.read(Core.RoleBinding, "c1", "work-hub")).toBeDefined();
+    synced = true;
+    await reg.reconcile(`${INV}/c1`);
+    expect(api.read(Core.Namespace, undefined, "c1")?.metadata?.labels?.[CLUSTERSET_LABEL]).toBe("prod");
+  });
+
+  it("puts its access back before removing a cluster whose hub RoleBinding was deleted", async () => {
+    const { api, reg, profile } = setup(60_000, { role: "work-hub-cluster-namespace", synced: () => true });
+    profile("c1");
+    await reg.reconcile(`${INV}/c1`);
+    await reg.reconcile(`${INV}/c1`);
+    await api.delete(Core.RoleBinding, "c1", "work-hub");
+    const p = api.read<ClusterProfile>(ClusterProfileResource, INV, "c1")!;
+    api.seed(ClusterProfileResource, { ...p, metadata: { ...p.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" } });
+    expect(await reg.reconcile(`${INV}/c1`)).toEqual({ requeueAfter: 500 });
+    expect(api.read(Core.RoleBinding, "c1", "work-hub")).toBeDefined();
+  });
+
   it("names the ClusterRole to check when the namespace stays unreadable after its binding exists", async () => {
     const { reg, profile, advance } = setup(60_000, { role: "work-hub-cluster-namespace", synced: () => false });
     profile("c1");

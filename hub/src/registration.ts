@@ -90,7 +90,10 @@ export class NamespaceAccessPendingError extends Error {
     readonly namespace: string,
     readonly role: string,
   ) {
-    super(`Namespace/${namespace}: the hub cannot list its objects yet although RoleBinding ${namespace}/work-hub binds ClusterRole ${role}; check that the ClusterRole exists (deploy/hub/rbac.yaml)`);
+    super(
+      `Namespace/${namespace}: the hub cannot list its objects yet although RoleBinding ${namespace}/work-hub exists; check that it binds ClusterRole ${role} to this hub's identity ` +
+        `(after a change of the hub's ServiceAccount an admin must delete the old binding) and that the ClusterRole exists (deploy/hub/rbac.yaml)`,
+    );
   }
 }
 
@@ -121,12 +124,12 @@ export class RegistrationReconciler {
     const hasFinalizer = (profile.metadata.finalizers ?? []).includes(CLUSTER_FINALIZER);
     if (profile.metadata.deletionTimestamp) {
       if (!hasFinalizer) return {};
-      return this.o.removal.reconcile(profile, "deleted");
+      return (await this.accessForRemoval(profile)) ?? this.o.removal.reconcile(profile, "deleted");
     }
     if (!ours) {
       if (!hasFinalizer) return {};
       const wait = await this.releasePending(profile);
-      return wait > 0 ? { requeueAfter: Math.min(wait, 60_000) } : this.o.removal.reconcile(profile, "unlabelled");
+      return wait > 0 ? { requeueAfter: Math.min(wait, 60_000) } : ((await this.accessForRemoval(profile)) ?? this.o.removal.reconcile(profile, "unlabelled"));
     }
     let current = profile;
     if (current.metadata.annotations?.[UNMANAGED_SINCE] !== undefined) current = await this.cancelRelease(current);
@@ -142,8 +145,10 @@ export class RegistrationReconciler {
       await this.setCondition(current, nsResult.condition);
       return nsResult.result;
     }
+    // The hub's rights in the namespace come before any write in it (its labels included).
     const access = await this.ensureHubAccess(id);
     if (access !== undefined) return access;
+    await this.ensureNamespaceLabels(id);
     await this.ensureServiceAccount(id);
     await this.ensureRole(id);
     await this.ensureRoleBinding(id);
@@ -226,19 +231,39 @@ export class RegistrationReconciler {
         condition: { type: WORK_NAMESPACE_READY, status: "False", reason: "NamespaceTerminating", message: `Namespace ${name} is being deleted; it is re-created once gone.`, ...gen },
         result: { requeueAfter: 2_000 },
       };
-    } else if (!hasLabels(live, want) || (live.metadata?.labels?.[CLUSTERSET_LABEL] !== undefined && want.metadata?.labels?.[CLUSTERSET_LABEL] === undefined)) {
-      // A ClusterSet label the inventory no longer gives (or a spoke's claim from an older version) goes.
-      const next = withLabels(live, want);
-      if (want.metadata?.labels?.[CLUSTERSET_LABEL] === undefined && next.metadata?.labels) {
-        const { [CLUSTERSET_LABEL]: _gone, ...labels } = next.metadata.labels;
-        next.metadata = { ...next.metadata, labels };
-      }
-      await this.o.api.update(Core.Namespace, next);
     }
     return {
       condition: { type: WORK_NAMESPACE_READY, status: "True", reason: "NamespaceReady", message: `Namespace ${name} holds the cluster's Works; the agent's ServiceAccount work-agent may use it.`, ...gen },
       result: {},
     };
+  }
+
+  /** The namespace's labels as the inventory says (a ClusterSet label the inventory no longer gives goes). */
+  private async ensureNamespaceLabels(id: ClusterIdentity): Promise<void> {
+    const want = desiredNamespace(id);
+    const live = this.o.namespaces.get(undefined, want.metadata!.name!);
+    if (!live) return;
+    const staleSet = live.metadata?.labels?.[CLUSTERSET_LABEL] !== undefined && want.metadata?.labels?.[CLUSTERSET_LABEL] === undefined;
+    if (hasLabels(live, want) && !staleSet) return;
+    const next = withLabels(live, want);
+    if (staleSet && next.metadata?.labels) {
+      const { [CLUSTERSET_LABEL]: _gone, ...labels } = next.metadata.labels;
+      next.metadata = { ...next.metadata, labels };
+    }
+    await this.o.api.update(Core.Namespace, next);
+  }
+
+  /**
+   * Removal works in the cluster namespace with the hub's per-namespace rights: their RoleBinding
+   * is put back first if someone deleted it (not in a namespace already terminating, whose
+   * content the namespace controller is deleting). Returns a result when removal must wait.
+   */
+  private async accessForRemoval(profile: ClusterProfile): Promise<Result | undefined> {
+    if (this.o.hubAccess === undefined) return undefined;
+    const name = profile.metadata.name!;
+    const live = this.o.namespaces.get(undefined, name);
+    if (!live || live.metadata?.deletionTimestamp || !namespaceIsFor(live, name, profile.metadata.namespace!)) return undefined;
+    return this.ensureHubAccess({ clusterName: name, inventoryNamespace: profile.metadata.namespace!, clusterSet: this.clusterSet(profile) });
   }
 
   private async ensureServiceAccount(id: ClusterIdentity): Promise<void> {

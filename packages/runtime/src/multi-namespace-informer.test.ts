@@ -136,16 +136,18 @@ describe("MultiNamespaceInformer", () => {
   it("does not count a namespace as synced while its list fails with anything but 403", async () => {
     let fail = true;
     const namespaces = new Informer(undefined, NS, { listerWatcher: source(() => [ns("x")]) });
+    let child: ReturnType<typeof source> | undefined;
     const multi = new MultiNamespaceInformer<KubeObject>(undefined, SECRET, {
       namespaces,
       select: () => true,
       backoff: { initialMs: 5, maxMs: 10 },
-      listerWatcherFor: () => source(() => [], () => (fail ? new KubeApiError({ statusCode: 500, status: { code: 500, message: "etcd down" } }) : undefined)),
+      listerWatcherFor: () => (child = source(() => [], () => (fail ? new KubeApiError({ statusCode: 500, status: { code: 500, message: "etcd down" } }) : undefined))),
     });
     namespaces.start();
     multi.start();
     await namespaces.waitForSync();
-    await new Promise((r) => setTimeout(r, 50));
+    // Several refused lists later, still not synced.
+    await until(() => (child?.lists ?? 0) >= 3);
     expect(multi.hasSynced()).toBe(false);
     fail = false;
     await multi.waitForSync(AbortSignal.timeout(5000));
