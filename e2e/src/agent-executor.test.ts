@@ -11,6 +11,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PatchStrategy } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppliedWork } from "@work-api/api";
 import { joinManifests } from "@work-api/hub";
@@ -67,7 +68,9 @@ beforeAll(async () => {
   const tr = await spoke.clients.core.createNamespacedServiceAccountToken({ name: "work-agent", namespace: AGENT_NS, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
   const c = spoke.clients.kc.getCurrentCluster()!;
   const spokeKubeconfig = writeTokenKubeconfig(mkdtempSync(join(tmpdir(), "executor-")), "spoke.kubeconfig", c.server, c.caData, tr.status!.token, AGENT_NS);
-  agent = await startAgent({ hubKubeconfig: await mintAgentKubeconfig(hubKubeconfig(), cluster), spokeKubeconfig, clusterName: cluster, env: { WORK_AGENT_DEFAULT_EXECUTOR: `${AGENT_NS}/work-executor` } });
+  // A short eviction grace period: the last test lets a Work vanish from the hub without its finalizer.
+  const agentOptions = { hubKubeconfig: await mintAgentKubeconfig(hubKubeconfig(), cluster), spokeKubeconfig, clusterName: cluster, env: { WORK_AGENT_DEFAULT_EXECUTOR: `${AGENT_NS}/work-executor`, WORK_AGENT_EVICTION_GRACE_PERIOD: "2s" } };
+  agent = await startAgent(agentOptions);
 }, 180_000);
 
 afterAll(async () => {
@@ -148,5 +151,23 @@ describe("executors, under the spoke RBAC that join ships", () => {
   it("the CRD refuses a malformed executor", async () => {
     await expect(putWork(hub, cluster, "bad", [configMap("team-a", "x", {})], { executor: { subject: { type: "User" } } })).rejects.toThrow(/executor|Unsupported value/);
     await expect(putWork(hub, cluster, "bad", [configMap("team-a", "x", {})], { executor: { subject: { type: "ServiceAccount" } } })).rejects.toThrow(/serviceAccount is required/);
+  });
+
+  it("evicts the objects of a Work gone from the hub without its finalizer as the executor that wrote them", async () => {
+    await putWork(hub, cluster, "evict", [configMap("team-a", "evicted", { v: "1" })], executor("team-a", "deployer"));
+    await waitFor(async () => (await readConfigMap(spoke.clients, "team-a", "evicted")) !== undefined, { timeoutMs: 60_000, message: "applied as team-a/deployer" });
+    // The Work disappears while the agent is frozen (its finalizer stripped): only the AppliedWork knows who wrote.
+    const ref = { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "evict", namespace: cluster } };
+    agent.proc.kill("SIGSTOP");
+    try {
+      await hub.objects.patch({ ...ref, metadata: { ...ref.metadata, finalizers: [] } }, undefined, undefined, "e2e", undefined, PatchStrategy.MergePatch);
+      await hub.objects.delete(ref);
+      await waitFor(async () => (await readWork(hub.objects, cluster, "evict")) === undefined, { timeoutMs: 30_000, message: "Work gone from the hub" });
+    } finally {
+      agent.proc.kill("SIGCONT");
+    }
+    // Only team-a/deployer may delete in team-a (the test policy): the eviction had to run as the recorded executor.
+    await waitFor(async () => (await readConfigMap(spoke.clients, "team-a", "evicted")) === undefined, { timeoutMs: 60_000, message: "evicted as team-a/deployer" });
+    expect((await appliedWorksOf(spoke.clients)).some((a) => a.spec.workName === "evict")).toBe(false);
   });
 });

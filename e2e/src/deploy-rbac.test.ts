@@ -114,9 +114,11 @@ describe("deploy/ manifests", () => {
       spec: { displayName: cluster, clusterManager: { name: manager } },
     };
     await hub.objects.create(profile as unknown as KubernetesObject);
+    // The Secret is created empty first (the token is bound to its uid), then filled.
     const secret = await waitFor(async () => {
       try {
-        return await hub.core.readNamespacedSecret({ name: AGENT_KUBECONFIG_SECRET, namespace: cluster });
+        const s = await hub.core.readNamespacedSecret({ name: AGENT_KUBECONFIG_SECRET, namespace: cluster });
+        return s.data?.[AGENT_KUBECONFIG_KEY] !== undefined ? s : undefined;
       } catch {
         return undefined;
       }
@@ -208,7 +210,14 @@ describe("deploy/ manifests", () => {
       metadata: { name: "web", namespace: inventory },
       spec: {
         clusterSelector: { matchLabels: { env: "deploy-test" } },
-        workTemplate: { spec: { workload: { manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "placed", namespace: spokeNs }, data: { a: "1" } }] } } },
+        // With an executor (the default executor the agent may impersonate): the hub's fan-out of it is
+        // checked on this WorkPlacement (created by an admin), not again on each Work it writes.
+        workTemplate: {
+          spec: {
+            executor: { subject: { type: "ServiceAccount", serviceAccount: { namespace: "work-agent", name: "work-executor" } } },
+            workload: { manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "placed", namespace: spokeNs }, data: { a: "1" } }] },
+          },
+        },
       },
     } as KubernetesObject);
     await waitForWorkCondition(hub.objects, cluster, "web", "Applied", "True", { timeoutMs: 60_000 });

@@ -81,6 +81,19 @@ describe("naming an executor on the hub (execute-as)", () => {
     expect(await outcome(tenant.patch(WorkResource, "allowed", mine, { namespace: ns, type: "merge" }))).toBe("accepted");
   });
 
+  it("gives a tenant's own ServiceAccount named work-hub nothing of the hub controller's fan-out exemption", async () => {
+    await hub.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: "work-hub" } } });
+    await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: "fake-hub" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "tenant" }, subjects: [{ kind: "ServiceAccount", name: "work-hub", namespace: ns }] } });
+    const tr = await hub.core.createNamespacedServiceAccountToken({ name: "work-hub", namespace: ns, body: { spec: { audiences: [], expirationSeconds: 600 } } });
+    const c = hub.kc.getCurrentCluster()!;
+    const fake = KubeClient.fromFile(writeTokenKubeconfig(mkdtempSync(join(tmpdir(), "fake-hub-")), "hub.kubeconfig", c.server, c.caData, tr.status!.token, ns));
+    try {
+      expect(await outcome(fake.create(WorkResource, work("fake-fanout", executor("kube-system", "namespace-controller"))))).toMatch(/^403: .*execute-as/);
+    } finally {
+      fake.close();
+    }
+  });
+
   it("checks a WorkPlacement's template the same way", async () => {
     const placement = (name: string, extra: Record<string, unknown>): object => ({
       apiVersion: "multicluster.x-k8s.io/v1alpha1",
@@ -90,5 +103,10 @@ describe("naming an executor on the hub (execute-as)", () => {
     });
     expect(await outcome(tenant.create(WorkPlacementResource, placement("ok", executor("team-a", "deployer"))))).toBe("accepted");
     expect(await outcome(tenant.create(WorkPlacementResource, placement("grab", executor("kube-system", "namespace-controller"))))).toMatch(/^403: .*execute-as/);
+    // An admin's placement with an executor the tenant may not use: the tenant may not send it to other clusters.
+    await hub.objects.create(placement("admins-p", executor("ops", "root")) as never);
+    const retarget = { spec: { clusterSelector: { matchLabels: { env: "prod" } } } };
+    expect(await outcome(tenant.patch(WorkPlacementResource, "admins-p", retarget, { namespace: ns, type: "merge" }))).toMatch(/^403: .*system:serviceaccount:ops:root.*execute-as/);
+    expect(await outcome(tenant.patch(WorkPlacementResource, "admins-p", { metadata: { labels: { touched: "yes" } } }, { namespace: ns, type: "merge" }))).toBe("accepted");
   });
 });

@@ -39,19 +39,25 @@ describe("join", () => {
     expect(ns.filter((r) => r.verbs.some((v) => WRITE.includes(v)) && !r.resourceNames).map((r) => `${(r.resources ?? []).join(",")}:${r.verbs.join(",")}`)).toEqual(["leases:get,create,update,patch"]);
   });
 
-  it("binds the default executor to namespaced workloads by default, to cluster-admin only when asked, to nothing with none", () => {
+  it("gives the default executor namespaced workloads by default, everything only when asked, nothing with none, with the same objects in every mode", () => {
     const byDefault = joinManifests(o);
     const agg = byDefault.find((m) => m.kind === "ClusterRole" && m.metadata?.name === "work-executor") as unknown as { aggregationRule: { clusterRoleSelectors: unknown[] } };
     expect(agg.aggregationRule.clusterRoleSelectors).toEqual([{ matchLabels: { "work.multicluster.x-k8s.io/aggregate-to-work-executor": "true" } }]);
     const pieces = rulesOf(byDefault, "ClusterRole", "work-executor-workloads");
     expect(pieces.some((r) => r.apiGroups?.includes("*") || r.resources?.includes("*"))).toBe(false);
     expect(pieces.flatMap((r) => r.resources)).not.toContain("customresourcedefinitions");
-    const bindings = (objs: ReturnType<typeof joinManifests>): string[] =>
-      objs.filter((m) => m.kind === "ClusterRoleBinding" && m.metadata?.name?.startsWith("work-executor")).map((m) => (m as unknown as { roleRef: { name: string } }).roleRef.name);
-    expect(bindings(byDefault)).toEqual(["work-executor"]);
-    expect(bindings(joinManifests({ ...o, executorRbac: "cluster-admin" }))).toEqual(["cluster-admin"]);
+    const admin = joinManifests({ ...o, executorRbac: "cluster-admin" });
+    expect(rulesOf(admin, "ClusterRole", "work-executor-workloads")).toContainEqual({ apiGroups: ["*"], resources: ["*"], verbs: ["*"] });
     const none = joinManifests({ ...o, executorRbac: "none" });
-    expect(bindings(none)).toEqual([]);
-    expect(none.some((m) => m.kind === "ServiceAccount" && m.metadata?.name === "work-executor")).toBe(true);
+    expect(rulesOf(none, "ClusterRole", "work-executor-workloads")).toEqual([]);
+    // One binding, to the aggregated role, in every mode: re-joining with another mode converges.
+    const bindings = (objs: ReturnType<typeof joinManifests>): string[] =>
+      objs.filter((m) => m.kind === "ClusterRoleBinding" && m.metadata?.name?.startsWith("work-executor")).map((m) => `${m.metadata!.name}->${(m as unknown as { roleRef: { name: string } }).roleRef.name}`);
+    for (const objs of [byDefault, admin, none]) expect(bindings(objs)).toEqual(["work-executor->work-executor"]);
+    const rbacNames = (objs: ReturnType<typeof joinManifests>): string[] => objs.filter((m) => m.kind?.startsWith("Cluster")).map((m) => `${m.kind}/${m.metadata!.name}`);
+    expect(rbacNames(admin)).toEqual(rbacNames(byDefault));
+    // The system-namespace guard comes with every mode but cluster-admin.
+    const guard = (objs: ReturnType<typeof joinManifests>): boolean => objs.some((m) => m.kind === "ValidatingAdmissionPolicy");
+    expect([guard(byDefault), guard(none), guard(admin)]).toEqual([true, true, false]);
   });
 });

@@ -82,18 +82,38 @@ export function agentRbac(ns: string, meta: Meta): KubeObject[] {
   ];
 }
 
-/** The default executor: its ServiceAccount and, by `mode`, its rights. */
+/**
+ * The default executor: its ServiceAccount, the aggregated ClusterRole work-executor bound to it,
+ * and the piece work-executor-workloads whose rules follow `mode` (namespaced workload kinds;
+ * every resource for cluster-admin; none). One binding and one piece whatever the mode, so
+ * re-joining with another mode converges (a binding's roleRef cannot change).
+ */
 export function executorRbac(ns: string, meta: Meta, mode: ExecutorRbac): KubeObject[] {
   const subjects = [{ kind: "ServiceAccount", name: DEFAULT_EXECUTOR, namespace: ns }];
-  const out: KubeObject[] = [{ apiVersion: "v1", kind: "ServiceAccount", metadata: meta(DEFAULT_EXECUTOR) }];
-  if (mode === "none") return out;
-  if (mode === "cluster-admin") {
-    // Its own name: a roleRef cannot change, so each mode's binding is a different object.
-    out.push({ apiVersion: RBAC, kind: "ClusterRoleBinding", metadata: meta(`${DEFAULT_EXECUTOR}-cluster-admin`, false), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" }, subjects });
-    return out;
-  }
   const all = ["get", "list", "watch", "create", "update", "patch", "delete"];
-  out.push(
+  const rules =
+    mode === "cluster-admin"
+      ? [
+          { apiGroups: ["*"], resources: ["*"], verbs: ["*"] },
+          { nonResourceURLs: ["*"], verbs: ["*"] },
+        ]
+      : mode === "none"
+        ? []
+        : [
+            // Namespaced workloads and what they need; no cluster-scoped kinds but Namespaces (no
+            // CRDs, ClusterRoles, webhooks, nodes, PersistentVolumes): add those deliberately.
+            { apiGroups: [""], resources: ["namespaces", "configmaps", "secrets", "services", "serviceaccounts", "persistentvolumeclaims", "limitranges", "resourcequotas", "pods"], verbs: all },
+            { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "daemonsets", "replicasets"], verbs: all },
+            { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: all },
+            { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: all },
+            { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: all },
+            { apiGroups: ["networking.k8s.io"], resources: ["ingresses", "networkpolicies"], verbs: all },
+            { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: all },
+            // Roles it may grant only within its own rights (the RBAC escalation check).
+            { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: all },
+          ];
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(DEFAULT_EXECUTOR) },
     {
       apiVersion: RBAC,
       kind: "ClusterRole",
@@ -105,24 +125,12 @@ export function executorRbac(ns: string, meta: Meta, mode: ExecutorRbac): KubeOb
       apiVersion: RBAC,
       kind: "ClusterRole",
       metadata: { ...meta(`${DEFAULT_EXECUTOR}-workloads`, false), labels: { ...(meta("x").labels as Record<string, string>), [EXECUTOR_AGGREGATE_LABEL]: "true" } },
-      // Namespaced workloads and what they need; no cluster-scoped kinds but Namespaces (no CRDs,
-      // ClusterRoles, webhooks, nodes, PersistentVolumes): add those deliberately.
-      rules: [
-        { apiGroups: [""], resources: ["namespaces", "configmaps", "secrets", "services", "serviceaccounts", "persistentvolumeclaims", "limitranges", "resourcequotas", "pods"], verbs: all },
-        { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "daemonsets", "replicasets"], verbs: all },
-        { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: all },
-        { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: all },
-        { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: all },
-        { apiGroups: ["networking.k8s.io"], resources: ["ingresses", "networkpolicies"], verbs: all },
-        { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: all },
-        // Roles it may grant only within its own rights (the RBAC escalation check).
-        { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: all },
-      ],
+      rules,
     },
     { apiVersion: RBAC, kind: "ClusterRoleBinding", metadata: meta(DEFAULT_EXECUTOR, false), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: DEFAULT_EXECUTOR }, subjects },
-    ...systemNamespaceGuard(ns, meta),
-  );
-  return out;
+    // cluster-admin means anything; otherwise the system namespaces are out of reach.
+    ...(mode === "cluster-admin" ? [] : systemNamespaceGuard(ns, meta)),
+  ];
 }
 
 /** Namespaces the default executor never writes in (nor writes them): creating a Pod there could run as their ServiceAccounts. */

@@ -97,9 +97,14 @@ export class PlacementReconciler {
     const selection = selectClusters(current, profiles, this.o.decisions.list(ns));
     const works = this.o.works.list().filter((w) => ownedBy(w, current));
     if (!this.expectationsMet(key, works)) return { requeueAfter: 250 };
+    // A namespace whose Works the hub cannot list yet (its access there is moments old) waits too.
+    let listing = false;
     const namespaceReady = (cluster: string): boolean => {
       const n = this.o.namespaces.get(undefined, clusterNamespace(cluster));
-      return n !== undefined && !n.metadata?.deletionTimestamp && namespaceIsFor(n, cluster, ns);
+      if (n === undefined || n.metadata?.deletionTimestamp || !namespaceIsFor(n, cluster, ns)) return false;
+      if (this.o.works.synced?.(clusterNamespace(cluster)) !== false) return true;
+      listing = true;
+      return false;
     };
     const errors = this.writeErrors.get(key) ?? new Map<string, WriteError>();
     const nowIso = new Date(this.clock.now()).toISOString();
@@ -163,7 +168,9 @@ export class PlacementReconciler {
     }
     const retryable = [...errors.values()].filter((e) => e.reason !== "WorkConflict");
     if (retryable.length > 0) throw new PlacementWriteError(`${retryable.length} Work write(s) failed: ${retryable.map((e) => e.message).join("; ")}`);
-    // Clusters waiting for their namespace are picked up by namespace events; poll slowly as a safety net.
+    // Clusters waiting for their namespace are picked up by namespace events; poll slowly as a safety
+    // net. A namespace whose cache is still listing sends no event when it is done: look again soon.
+    if (listing) return { requeueAfter: 1_000 };
     return final.status.pendingClusters ? { requeueAfter: 30_000 } : {};
   }
 
