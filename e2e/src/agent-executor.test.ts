@@ -8,14 +8,11 @@
  * The spoke is a private cluster: the join manifests' ClusterRoles have fixed
  * names, and the shared spokes serve other files with other identities.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PatchStrategy } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppliedWork } from "@work-api/api";
 import { joinManifests } from "@work-api/hub";
-import { mintAgentKubeconfig, startAgent, writeTokenKubeconfig, type AgentProcess } from "./agent-harness.js";
+import { mintAgentKubeconfig, serviceAccountKubeconfig, startAgent, type AgentProcess } from "./agent-harness.js";
 import { appliedWorksOf, configMap, putWork, readConfigMap } from "./contract-helpers.js";
 import { clients, getOrUndefined, hubKubeconfig, kubectlOk, testNamespace, waitFor } from "./env.js";
 import { startPrivateCluster, type PrivateCluster } from "./fault-plane.js";
@@ -65,9 +62,7 @@ beforeAll(async () => {
       ],
     }),
   });
-  const tr = await spoke.clients.core.createNamespacedServiceAccountToken({ name: "work-agent", namespace: AGENT_NS, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-  const c = spoke.clients.kc.getCurrentCluster()!;
-  const spokeKubeconfig = writeTokenKubeconfig(mkdtempSync(join(tmpdir(), "executor-")), "spoke.kubeconfig", c.server, c.caData, tr.status!.token, AGENT_NS);
+  const spokeKubeconfig = await serviceAccountKubeconfig(spoke.kubeconfig, AGENT_NS, "work-agent");
   // A short eviction grace period: the last test lets a Work vanish from the hub without its finalizer.
   const agentOptions = { hubKubeconfig: await mintAgentKubeconfig(hubKubeconfig(), cluster), spokeKubeconfig, clusterName: cluster, env: { WORK_AGENT_DEFAULT_EXECUTOR: `${AGENT_NS}/work-executor`, WORK_AGENT_EVICTION_GRACE_PERIOD: "2s" } };
   agent = await startAgent(agentOptions);

@@ -103,6 +103,17 @@ export async function mintSpokeKubeconfig(spokeKubeconfig: string, name: string,
   return { path, cleanup };
 }
 
+/**
+ * A kubeconfig (written to a new temp dir) with a fresh token of ServiceAccount `namespace/name`
+ * of the cluster `adminKubeconfig` points at, for the same server and CA.
+ */
+export async function serviceAccountKubeconfig(adminKubeconfig: string, namespace: string, name: string, expirationSeconds = 3600): Promise<string> {
+  const c = clients(adminKubeconfig);
+  const tr = await c.core.createNamespacedServiceAccountToken({ name, namespace, body: { spec: { audiences: [], expirationSeconds } } });
+  const cluster = c.kc.getCurrentCluster()!;
+  return writeTokenKubeconfig(mkdtempSync(join(tmpdir(), `${name}-`)), "kubeconfig", cluster.server, cluster.caData, tr.status!.token, namespace);
+}
+
 /** Namespace of the agent's ServiceAccount on a spoke (as `work-hub join` makes it). */
 export const SPOKE_AGENT_NAMESPACE = "work-agent";
 const shipped = new Map<string, Promise<string>>();
@@ -128,9 +139,7 @@ export function shippedSpokeKubeconfig(adminKubeconfig: string): Promise<string>
         (m) => m.kind !== "Secret" && m.kind !== "Deployment",
       );
       await kubectlOk(adminKubeconfig, ["apply", "--server-side", "--force-conflicts", "--field-manager=e2e-join", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: rbac }) });
-      const spoke = clients(adminKubeconfig);
-      const tr = await spoke.core.createNamespacedServiceAccountToken({ name: AGENT_SA, namespace: SPOKE_AGENT_NAMESPACE, body: { spec: { audiences: [], expirationSeconds: 6 * 3600 } } });
-      return writeTokenKubeconfig(mkdtempSync(join(tmpdir(), "spoke-agent-")), "spoke.kubeconfig", cluster.server, cluster.caData, tr.status!.token, SPOKE_AGENT_NAMESPACE);
+      return serviceAccountKubeconfig(adminKubeconfig, SPOKE_AGENT_NAMESPACE, AGENT_SA, 6 * 3600);
     })();
     p.catch(() => shipped.delete(key));
     shipped.set(key, p);

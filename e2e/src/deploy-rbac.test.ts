@@ -15,7 +15,7 @@ import { AGENT_KUBECONFIG_KEY, AGENT_KUBECONFIG_SECRET, CLUSTER_MANAGER_LABEL, t
 import { startHub, type RunningHub } from "@work-api/hub";
 import { KubeClient, memoryLogger, type LogEntry } from "@work-api/runtime";
 import { clients, getOrUndefined, hubKubeconfig, kubectl, kubectlOk, pinnedKubeVersion, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
-import { startAgent, writeTokenKubeconfig, type AgentProcess } from "./agent-harness.js";
+import { serviceAccountKubeconfig, startAgent, type AgentProcess } from "./agent-harness.js";
 import { condition, waitForWorkCondition } from "./work-helpers.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
@@ -61,9 +61,7 @@ let hubClient: KubeClient;
 beforeAll(async () => {
   const objs = shippedRbac();
   await kubectlOk(hubKubeconfig(), ["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: objs }) });
-  const tr = await hub.core.createNamespacedServiceAccountToken({ name: "work-hub", namespace: inventory, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-  const c = hub.kc.getCurrentCluster()!;
-  const kubeconfig = writeTokenKubeconfig(mkdtempSync(join(tmpdir(), "hub-rbac-")), "hub.kubeconfig", c.server, c.caData, tr.status!.token, inventory);
+  const kubeconfig = await serviceAccountKubeconfig(hubKubeconfig(), inventory, "work-hub");
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   hubClient = KubeClient.fromKubeConfig(kc, { userAgent: "deploy-rbac-test" });

@@ -6,14 +6,11 @@
  * ServiceAccount (as OCM). Tested with a tenant's own token that may create
  * Works and WorkPlacements in its namespace.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WorkPlacementResource, WorkResource, type Work } from "@work-api/api";
 import { KubeClient } from "@work-api/runtime";
-import { writeTokenKubeconfig } from "./agent-harness.js";
+import { serviceAccountKubeconfig } from "./agent-harness.js";
 import { clients, hubKubeconfig, testNamespace } from "./env.js";
 
 const ns = testNamespace("execute-as");
@@ -47,9 +44,7 @@ beforeAll(async () => {
     },
   });
   await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: "tenant" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "tenant" }, subjects: [{ kind: "ServiceAccount", name: "tenant", namespace: ns }] } });
-  const tr = await hub.core.createNamespacedServiceAccountToken({ name: "tenant", namespace: ns, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-  const c = hub.kc.getCurrentCluster()!;
-  tenant = KubeClient.fromFile(writeTokenKubeconfig(mkdtempSync(join(tmpdir(), "tenant-")), "hub.kubeconfig", c.server, c.caData, tr.status!.token, ns));
+  tenant = KubeClient.fromFile(await serviceAccountKubeconfig(hubKubeconfig(), ns, "tenant"));
 });
 
 afterAll(() => tenant?.close());
@@ -84,9 +79,7 @@ describe("naming an executor on the hub (execute-as)", () => {
   it("gives a tenant's own ServiceAccount named work-hub nothing of the hub controller's fan-out exemption", async () => {
     await hub.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: "work-hub" } } });
     await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: "fake-hub" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "tenant" }, subjects: [{ kind: "ServiceAccount", name: "work-hub", namespace: ns }] } });
-    const tr = await hub.core.createNamespacedServiceAccountToken({ name: "work-hub", namespace: ns, body: { spec: { audiences: [], expirationSeconds: 600 } } });
-    const c = hub.kc.getCurrentCluster()!;
-    const fake = KubeClient.fromFile(writeTokenKubeconfig(mkdtempSync(join(tmpdir(), "fake-hub-")), "hub.kubeconfig", c.server, c.caData, tr.status!.token, ns));
+    const fake = KubeClient.fromFile(await serviceAccountKubeconfig(hubKubeconfig(), ns, "work-hub", 600));
     try {
       expect(await outcome(fake.create(WorkResource, work("fake-fanout", executor("kube-system", "namespace-controller"))))).toMatch(/^403: .*execute-as/);
     } finally {

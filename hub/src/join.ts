@@ -39,7 +39,8 @@ export const DEFAULT_EXECUTOR = "work-executor";
 /** Label that adds a ClusterRole's rules to the default executor's aggregated ClusterRole. */
 export const EXECUTOR_AGGREGATE_LABEL = "work.multicluster.x-k8s.io/aggregate-to-work-executor";
 
-type Meta = (name: string, namespaced?: boolean) => Record<string, unknown>;
+/** metadata of one object: its name, the agent's namespace unless cluster-scoped, join's labels plus `extraLabels`. */
+type Meta = (name: string, namespaced?: boolean, extraLabels?: Record<string, string>) => Record<string, unknown>;
 const RBAC = "rbac.authorization.k8s.io/v1";
 
 /**
@@ -124,7 +125,7 @@ export function executorRbac(ns: string, meta: Meta, mode: ExecutorRbac): KubeOb
     {
       apiVersion: RBAC,
       kind: "ClusterRole",
-      metadata: { ...meta(`${DEFAULT_EXECUTOR}-workloads`, false), labels: { ...(meta("x").labels as Record<string, string>), [EXECUTOR_AGGREGATE_LABEL]: "true" } },
+      metadata: meta(`${DEFAULT_EXECUTOR}-workloads`, false, { [EXECUTOR_AGGREGATE_LABEL]: "true" }),
       rules,
     },
     { apiVersion: RBAC, kind: "ClusterRoleBinding", metadata: meta(DEFAULT_EXECUTOR, false), roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: DEFAULT_EXECUTOR }, subjects },
@@ -175,7 +176,7 @@ export const HUB_KUBECONFIG_DIR = "/var/run/secrets/work-agent/hub";
 export function joinManifests(o: JoinOptions): KubeObject[] {
   const labels = { "app.kubernetes.io/name": "work-agent", [MANAGED_BY_LABEL]: MANAGED_BY, [CLUSTER_LABEL]: o.clusterName };
   const ns = o.agentNamespace;
-  const meta = (name: string, namespaced = true): Record<string, unknown> => ({ name, ...(namespaced ? { namespace: ns } : {}), labels });
+  const meta: Meta = (name, namespaced = true, extraLabels = {}) => ({ name, ...(namespaced ? { namespace: ns } : {}), labels: { ...labels, ...extraLabels } });
   return [
     { apiVersion: "v1", kind: "Namespace", metadata: meta(ns, false) },
     {

@@ -22,7 +22,8 @@ import type { KubeObject } from "@work-api/api";
 import { sleep } from "./backoff.js";
 import type { Lister } from "./cache.js";
 import type { KubeClient } from "./client.js";
-import { isForbidden } from "./errors.js";
+import { ensureError, isForbidden } from "./errors.js";
+import { noopLogger, type Logger } from "./logger.js";
 import { Informer, type EventHandler, type InformerOptions, type InformerStats, type ListerWatcher } from "./informer.js";
 import type { ObjectLike, ResourceRef } from "./paths.js";
 
@@ -44,6 +45,7 @@ export class MultiNamespaceInformer<T extends ObjectLike = KubeObject> implement
   private readonly handlers = new Set<EventHandler<T>>();
   private readonly forward: EventHandler<T>;
   private running = false;
+  private readonly log: Logger;
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -52,6 +54,7 @@ export class MultiNamespaceInformer<T extends ObjectLike = KubeObject> implement
     private readonly opts: MultiNamespaceInformerOptions<T>,
   ) {
     this.resource = resource;
+    this.log = (opts.logger ?? noopLogger).child({ informer: opts.name ?? resource.resource });
     this.forward = {
       onAdd: (o) => this.dispatch((h) => h.onAdd?.(o)),
       onUpdate: (a, b) => this.dispatch((h) => h.onUpdate?.(a, b)),
@@ -171,12 +174,13 @@ export class MultiNamespaceInformer<T extends ObjectLike = KubeObject> implement
     }
   }
 
+  /** Calls every handler; one that throws is logged and does not keep the others from the event. */
   private dispatch(fn: (h: EventHandler<T>) => void): void {
     for (const h of this.handlers) {
       try {
         fn(h);
-      } catch {
-        // Informer handlers log their own failures; a throwing handler must not stop the others.
+      } catch (err) {
+        this.log.error({ err: ensureError(err) }, "Event handler failed");
       }
     }
   }
