@@ -7,7 +7,7 @@
  */
 import type { KubeObject } from "@work-api/api";
 import { missingOf, type ApplyOptions, type ApplyResponse, type DeleteOutcome, type Mapper, type Preconditions, type ResourceMapping, type Target } from "@work-api/apply";
-import { Informer, isForbidden, isNotFound, makeKey, type KubeClient, type Logger } from "@work-api/runtime";
+import { Informer, deadline, isForbidden, isNotFound, makeKey, type KubeClient, type Logger } from "@work-api/runtime";
 import type { SpokeObjects } from "./ports.js";
 import { WriteMemory } from "./write-memory.js";
 
@@ -97,9 +97,9 @@ export class SpokeCache implements SpokeObjects {
       });
       created.informer = inf;
       inf.start();
-      const timeout = AbortSignal.timeout(this.o.syncTimeoutMs ?? 30_000);
+      const timeout = deadline(this.o.syncTimeoutMs ?? 30_000);
       try {
-        await inf.waitForSync(timeout);
+        await inf.waitForSync(timeout.signal).finally(timeout.done);
       } catch (err) {
         // Forget this kind so the next read starts over instead of failing forever.
         this.entries.delete(k);

@@ -58,6 +58,9 @@ export interface HubControllers {
   controllers: Controller[];
   /** Starts informers, then controllers (each waits for its caches). */
   start(signal: AbortSignal): Promise<void>;
+  /** Stops the controllers (no reconcile runs once it resolves); the caches keep watching. */
+  stopControllers(): Promise<void>;
+  /** Stops the controllers, then the informers. */
   stop(): Promise<void>;
   /** True once every informer has synced. */
   synced(): boolean;
@@ -215,6 +218,9 @@ export function hubControllers(o: HubControllersOptions): HubControllers {
       for (const i of all) i.start();
       if (c.namespaceAccessRole !== "") hubSubject = await whoAmI(o.client, log, signal);
       await Promise.all(controllers.map((ctl) => ctl.start(signal)));
+    },
+    async stopControllers(): Promise<void> {
+      await Promise.all(controllers.map((ctl) => ctl.stop()));
     },
     async stop(): Promise<void> {
       await Promise.all(controllers.map((ctl) => ctl.stop()));

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Backoff, sleep } from "./backoff.js";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { Backoff, deadline, sleep } from "./backoff.js";
 
 describe("Backoff", () => {
   it("grows from initial to max and resets", () => {
@@ -38,5 +40,41 @@ describe("sleep", () => {
     await expect(p).rejects.toThrow(/aborted/);
     await q;
     await expect(sleep(1, ac.signal)).rejects.toThrow();
+  });
+});
+
+describe("deadline", () => {
+  it("aborts after its time even when only its listener holds it and a full GC runs (nodejs/node#57736)", async () => {
+    // A real collection: AbortSignal.any([parent, AbortSignal.timeout(50)]) fired 0 of 100 here on Node 20.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const parent = new AbortController();
+    let fired = 0;
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < 100; i++) {
+      const d = deadline(50, parent.signal);
+      all.push(new Promise<void>((r) => d.signal.addEventListener("abort", () => (fired++, r()), { once: true })));
+    }
+    await new Promise((r) => setTimeout(r, 10));
+    gc();
+    await Promise.race([Promise.all(all), new Promise((r) => setTimeout(r, 2_000))]);
+    expect(fired).toBe(100);
+  });
+
+  it("aborts with its parent, and done() releases the parent", async () => {
+    const parent = new AbortController();
+    const d = deadline(60_000, parent.signal);
+    parent.abort(new Error("term over"));
+    expect(d.signal.aborted).toBe(true);
+    expect((d.signal.reason as Error).message).toBe("term over");
+    d.done();
+    const late = deadline(60_000, parent.signal);
+    expect(late.signal.aborted).toBe(true);
+    late.done();
+    const other = new AbortController();
+    const released = deadline(60_000, other.signal);
+    released.done();
+    other.abort();
+    expect(released.signal.aborted).toBe(false);
   });
 });

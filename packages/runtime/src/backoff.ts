@@ -80,3 +80,37 @@ export function sleep(ms: number, signal?: AbortSignal, resolveOnAbort = false):
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** A signal that aborts after a time or with its parent, and the way to release it. */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  /** Clears the timer and the parent's listener (call when the guarded work ends). */
+  done(this: void): void;
+}
+
+/**
+ * A signal that aborts after `ms` (a `TimeoutError`) or when `parent` aborts.
+ *
+ * Hand-written instead of `AbortSignal.any([parent, AbortSignal.timeout(ms)])`: Node holds a
+ * timeout signal only weakly, and one composed that way can be garbage collected before its
+ * timer fires, so the abort never comes (nodejs/node#57736; seen here as a lease renewal that
+ * hung 30 s instead of its 6.7 s deadline). A plain timer and controller are held strongly.
+ */
+export function deadline(ms: number, parent?: AbortSignal): Deadline {
+  const ac = new AbortController();
+  const onParent = (): void => ac.abort(parent?.reason);
+  const timer = setTimeout(() => {
+    const e = new Error(`deadline of ${Math.round(ms)} ms exceeded`);
+    e.name = "TimeoutError";
+    ac.abort(e);
+  }, Math.max(1, ms));
+  if (parent?.aborted === true) onParent();
+  else parent?.addEventListener("abort", onParent, { once: true });
+  return {
+    signal: ac.signal,
+    done: (): void => {
+      clearTimeout(timer);
+      parent?.removeEventListener("abort", onParent);
+    },
+  };
+}

@@ -9,7 +9,7 @@
  * A key is never reconciled by two workers at once (workqueue guarantee).
  */
 import { randomBytes } from "node:crypto";
-import { abortReason } from "./backoff.js";
+import { abortReason, deadline } from "./backoff.js";
 import { ensureError, isTerminalError } from "./errors.js";
 import type { EventHandler } from "./informer.js";
 import { noopLogger, type Logger } from "./logger.js";
@@ -220,7 +220,8 @@ export class Controller {
     const stopTimer = this.m.duration.startTimer(labels);
     this.m.active.inc(labels);
     const timeoutMs = this.opts.reconcileTimeoutMs ?? 0;
-    const signal = timeoutMs > 0 ? AbortSignal.any([this.ac.signal, AbortSignal.timeout(timeoutMs)]) : this.ac.signal;
+    const limit = timeoutMs > 0 ? deadline(timeoutMs, this.ac.signal) : undefined;
+    const signal = limit?.signal ?? this.ac.signal;
     try {
       log.debug("Reconciling");
       const result = await this.opts.reconcile(key, signal);
@@ -248,6 +249,7 @@ export class Controller {
         log.error({ err, requeues: this.queue.numRequeues(key) }, "Reconciler error, requeueing with backoff");
       }
     } finally {
+      limit?.done();
       stopTimer();
       this.m.active.dec(labels);
       this.queue.done(key);

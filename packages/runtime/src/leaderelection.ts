@@ -10,7 +10,7 @@
 import os from "node:os";
 import { randomUUID } from "node:crypto";
 import type { KubeObject } from "@work-api/api";
-import { sleep } from "./backoff.js";
+import { deadline, sleep } from "./backoff.js";
 import type { KubeClient } from "./client.js";
 import { ensureError, isAlreadyExists, isConflict, isNotFound } from "./errors.js";
 import { noopLogger, type Logger } from "./logger.js";
@@ -180,7 +180,15 @@ export class LeaderElector {
 
   /** One round: create, take over or renew the lease. */
   private async tryAcquireOrRenew(outer: AbortSignal, timeoutMs = this.o.renewDeadlineMs): Promise<boolean> {
-    const signal = AbortSignal.any([outer, AbortSignal.timeout(Math.max(1, timeoutMs))]);
+    const d = deadline(timeoutMs, outer);
+    try {
+      return await this.acquireOrRenewOnce(outer, d.signal);
+    } finally {
+      d.done();
+    }
+  }
+
+  private async acquireOrRenewOnce(outer: AbortSignal, signal: AbortSignal): Promise<boolean> {
     const { client, namespace, name } = this.o;
     const now = Date.now();
     const spec: LeaseSpec = {
@@ -238,7 +246,8 @@ export class LeaderElector {
       const now = Date.now();
       try {
         const spec: LeaseSpec = { leaseDurationSeconds: 1, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: cur.spec.leaseTransitions ?? 0 };
-        const released = await this.o.client.update<Lease>(LeaseResource, { ...cur, spec }, { signal: AbortSignal.timeout(this.o.renewDeadlineMs) });
+        const d = deadline(this.o.renewDeadlineMs);
+        const released = await this.o.client.update<Lease>(LeaseResource, { ...cur, spec }, { signal: d.signal }).finally(d.done);
         this.observed = released;
         this.log.info("Released leader lease");
         return;
@@ -248,7 +257,8 @@ export class LeaderElector {
           return;
         }
         try {
-          cur = await this.o.client.get<Lease>(LeaseResource, this.o.name, { namespace: this.o.namespace, signal: AbortSignal.timeout(this.o.renewDeadlineMs) });
+          const d = deadline(this.o.renewDeadlineMs);
+          cur = await this.o.client.get<Lease>(LeaseResource, this.o.name, { namespace: this.o.namespace, signal: d.signal }).finally(d.done);
         } catch (ge) {
           this.log.warn({ err: ensureError(ge) }, "Failed to release lease");
           return;
