@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: help install go-binaries go-binaries-compat build lint typecheck test test-unit test-e2e test-compat soak demo bench bench-startup clean
+.PHONY: help install go-binaries go-binaries-compat build lint typecheck test test-unit test-e2e test-compat test-images images soak demo bench bench-startup clean
 
 help:
 	@echo "make demo   - build everything, start hub + 2 spokes, run controller and agents, apply a sample Work"
@@ -13,6 +13,7 @@ help:
 	@echo "make build  - npm ci, TypeScript build, Go control-plane binaries (cached)"
 	@echo "make bench  - benchmarks; writes bench/results/<date>.json and docs/benchmarks.md"
 	@echo "make soak   - the randomized differential agent test and the hostile-manifest fuzz with longer budgets (SOAK_RUNS, SOAK_STEPS, SOAK_FUZZ_CASES)"
+	@echo "make images - build the work-agent and work-hub images (podman); make test-images also runs them"
 	@echo "make test-compat - the compatibility subset of the e2e suite on the oldest supported Kubernetes (v1.35)"
 
 $(NPM_STAMP): package.json package-lock.json $(wildcard */package.json packages/*/package.json)
@@ -40,12 +41,13 @@ typecheck: install
 test-unit: build
 	npx vitest run --project unit
 
+# The e2e suite runs on the Node.js release the images ship (scripts/versions.env).
 test-e2e: build
-	npx vitest run --project e2e
+	bash scripts/run-e2e.sh
 
 test: build lint typecheck
 	npx vitest run --project unit
-	npx vitest run --project e2e
+	bash scripts/run-e2e.sh
 
 # The compatibility subset of the e2e suite on the oldest supported release:
 # hub registration and placement, and the agent's apply, removal, sharing,
@@ -53,7 +55,18 @@ test: build lint typecheck
 # go/kube-compat. .ci/run calls it.
 COMPAT_E2E := e2e/src/smoke.test.ts e2e/src/hub-registration.test.ts e2e/src/hub-placement.test.ts e2e/src/agent-apply.test.ts e2e/src/agent-removal.test.ts e2e/src/agent-sharing.test.ts e2e/src/agent-inventory.test.ts e2e/src/agent-conditions.test.ts e2e/src/agent-workloads.test.ts
 test-compat: build go-binaries-compat
-	LOCALPLANE_BIN_DIR="$$(bash scripts/build-go-binaries.sh --compat)" E2E_EXPECT_KUBE_MINOR="$$(awk '$$1 == "k8s.io/kubernetes" { split($$2, v, "."); print v[2]; exit }' packages/localplane/go/kube-compat/go.mod)" npx vitest run --project e2e $(COMPAT_E2E)
+	LOCALPLANE_BIN_DIR="$$(bash scripts/build-go-binaries.sh --compat)" E2E_EXPECT_KUBE_MINOR="$$(awk '$$1 == "k8s.io/kubernetes" { split($$2, v, "."); print v[2]; exit }' packages/localplane/go/kube-compat/go.mod)" bash scripts/run-e2e.sh $(COMPAT_E2E)
+
+# The work-agent and work-hub images (podman, --isolation chroot, on a local
+# stand-in for node:24-bookworm-slim; see scripts/build-images.sh).
+images: install
+	bash scripts/build-images.sh
+
+# Builds the images and runs them from their mounted file systems (chroot as
+# the image's user) against the local planes: e2e/src/images.test.ts. .ci/run calls it.
+test-images: build
+	read -r agent hub < <(bash scripts/build-images.sh | tail -n1); \
+	E2E_AGENT_IMAGE="$$agent" E2E_HUB_IMAGE="$$hub" bash scripts/run-e2e.sh e2e/src/images.test.ts
 
 # Longer randomized runs than `make test` gives them: the differential agent test
 # (DIFF_RUNS sequences of up to DIFF_STEPS Work edits; DIFF_SEED=<n> reproduces one)
@@ -62,7 +75,7 @@ SOAK_RUNS ?= 25
 SOAK_STEPS ?= 10
 SOAK_FUZZ_CASES ?= 10000
 soak: build
-	DIFF_RUNS=$(SOAK_RUNS) DIFF_STEPS=$(SOAK_STEPS) FUZZ_CASES=$(SOAK_FUZZ_CASES) npx vitest run --project e2e e2e/src/agent-differential.test.ts e2e/src/agent-fuzz.test.ts
+	DIFF_RUNS=$(SOAK_RUNS) DIFF_STEPS=$(SOAK_STEPS) FUZZ_CASES=$(SOAK_FUZZ_CASES) bash scripts/run-e2e.sh e2e/src/agent-differential.test.ts e2e/src/agent-fuzz.test.ts
 
 demo: build
 	bash scripts/demo.sh

@@ -273,7 +273,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   works.informer.start();
   appliedWorks.informer.start();
   creds.start(hub, spoke);
-  alog.info({ hubUrl, agentId, concurrency: cfg.concurrency, fieldManager: cfg.fieldManager, force: cfg.forceConflicts, leaderElect: cfg.leaderElect, evictionGracePeriodMs: cfg.evictionGracePeriodMs }, "work agent starting");
+  alog.info({ node: process.version, hubUrl, agentId, concurrency: cfg.concurrency, fieldManager: cfg.fieldManager, force: cfg.forceConflicts, leaderElect: cfg.leaderElect, evictionGracePeriodMs: cfg.evictionGracePeriodMs }, "work agent starting");
   const leader = registry.gauge({ name: "work_agent_leader", help: "1 while this replica reconciles (holds the leader Lease, or runs without leader election).", labelNames: [] });
   leader.set({}, 0);
 

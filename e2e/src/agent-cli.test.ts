@@ -81,6 +81,10 @@ describe("work-agent command line", () => {
       expect(await agent.stop("SIGTERM")).toBe(0);
     }
     expect(agent.output()).toContain("work agent stopped");
+    // The agent runs on the Node.js release `make test` pins (scripts/versions.env), not the toolchain's.
+    const start = agent.output().split("\n").find((l) => l.includes('"work agent starting"'));
+    expect(start, "the agent's start line").toBeDefined();
+    expect((JSON.parse(start!) as { node?: string }).node).toBe(process.env.E2E_EXPECT_NODE ?? process.version);
   });
 
   it("exits 2 naming both ways to set the cluster name when neither is there", async () => {

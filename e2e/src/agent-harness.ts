@@ -6,16 +6,17 @@
  * messages, and a clean stop.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { KubeConfig, RbacAuthorizationV1Api, type V1PolicyRule } from "@kubernetes/client-node";
 import { AGENT_KUBECONFIG_KEY, AGENT_KUBECONFIG_SECRET } from "@work-api/api";
 import { joinManifests } from "@work-api/hub";
 import { clients, isNotFound, kubectlOk, waitFor } from "./env.js";
 
-const REPO = resolve(import.meta.dirname, "../..");
+export const REPO = resolve(import.meta.dirname, "../..");
 /** The agent under test; E2E_AGENT_BIN runs another build (e.g. the previous commit, to see a new test fail first). */
 export const AGENT_BIN = process.env.E2E_AGENT_BIN ?? join(REPO, "agent/bin/work-agent.js");
 
@@ -210,6 +211,22 @@ export interface StartAgentOptions {
    * used as given. E2E_SPOKE_IDENTITY=as-given runs every agent as given.
    */
   spokeIdentity?: "shipped" | "as-given";
+  /**
+   * Run the agent of a built image instead of this checkout's: its entrypoint inside `rootfs` (a
+   * mounted container of the image) with `chroot --userspec=<user>`, the kubeconfigs copied in.
+   * The host network is shared, so the local planes answer on 127.0.0.1 as usual.
+   */
+  image?: { rootfs: string; user: string; entrypoint: string[] };
+}
+
+/** Copies a file into a rootfs (readable by anyone there) and returns its path inside it. */
+function copyInto(rootfs: string, path: string): string {
+  const dir = join(rootfs, "tmp", "e2e-kubeconfigs");
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const inside = join("/tmp/e2e-kubeconfigs", `${randomUUID()}-${basename(path)}`);
+  copyFileSync(path, join(rootfs, inside));
+  chmodSync(join(rootfs, inside), 0o644);
+  return inside;
 }
 
 const running = new Set<AgentProcess>();
@@ -224,10 +241,11 @@ export async function startAgent(o: StartAgentOptions): Promise<AgentProcess> {
   const asShipped = (o.spokeIdentity ?? process.env.E2E_SPOKE_IDENTITY ?? "shipped") === "shipped" && isAdminKubeconfig(o.spokeKubeconfig);
   const spokeKubeconfig = asShipped ? await shippedSpokeKubeconfig(o.spokeKubeconfig) : o.spokeKubeconfig;
   const executorEnv: Record<string, string> = asShipped ? { WORK_AGENT_DEFAULT_EXECUTOR: `${SPOKE_AGENT_NAMESPACE}/work-executor` } : {};
+  const img = o.image;
   const args = [
-    AGENT_BIN,
-    "--hub-kubeconfig", o.hubKubeconfig,
-    "--spoke-kubeconfig", spokeKubeconfig,
+    ...(img !== undefined ? img.entrypoint.slice(1) : [AGENT_BIN]),
+    "--hub-kubeconfig", img !== undefined ? copyInto(img.rootfs, o.hubKubeconfig) : o.hubKubeconfig,
+    "--spoke-kubeconfig", img !== undefined ? copyInto(img.rootfs, spokeKubeconfig) : spokeKubeconfig,
     "--metrics-addr", `127.0.0.1:${metricsPort}`,
     "--health-addr", `127.0.0.1:${healthPort}`,
     "--log-level", "debug",
@@ -235,7 +253,11 @@ export async function startAgent(o: StartAgentOptions): Promise<AgentProcess> {
     ...(o.hubNamespace ? ["--hub-namespace", o.hubNamespace] : []),
     ...(o.args ?? []),
   ];
-  const proc = spawn(process.execPath, args, { env: { ...process.env, ...executorEnv, ...o.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const env = { ...process.env, ...executorEnv, ...o.env };
+  const proc =
+    img !== undefined
+      ? spawn("chroot", [`--userspec=${img.user}`, img.rootfs, img.entrypoint[0]!, ...args], { env: { ...env, HOME: "/tmp" }, stdio: ["ignore", "pipe", "pipe"] })
+      : spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -95,7 +95,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<RunningHu
     const events: EventSink = { event: (obj, type, reason, message) => recorder.event(obj as Parameters<EventRecorder["event"]>[0], type, reason, message) };
     const ctl = hubControllers({ config, client: termClient, hub, events, log, registry });
     current = ctl;
-    log.info({ hubUrl: hub.server }, "Starting controllers");
+    log.info({ node: process.version, hubUrl: hub.server }, "Starting controllers");
     try {
       await ctl.start(signal);
     } catch (err) {
