@@ -80,3 +80,10 @@ bench-startup: build
 clean:
 	npx tsc -b --clean
 	rm -rf .localplane
+
+# The Helm charts (deploy/charts): helm lint --strict and helm template of both, with default and
+# ci/ values, and the invalid values of deploy/charts/testdata refused. helm is built from the Go
+# module proxy and cached (scripts/build-helm.sh). e2e/src/helm-charts.test.ts does this and more.
+.PHONY: helm-check
+helm-check:
+	@bash scripts/helm-check.sh
