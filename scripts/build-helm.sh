@@ -33,7 +33,9 @@ if [ ! -x "$dir/helm" ]; then
     ld="$ld -X $HELM_MODULE/$pkg.k8sVersionMajor=1 -X $HELM_MODULE/$pkg.k8sVersionMinor=$k8s_minor"
   done
   GOBIN="$tmp" go install -ldflags "$ld" "$HELM_MODULE/cmd/helm@$HELM_VERSION"
-  rm -rf "$dir"; mv "$tmp" "$dir"
+  # Atomic: a concurrent build (make helm-check beside the e2e test) that finished first wins.
+  if [ ! -x "$dir/helm" ]; then rm -rf "$dir"; mv -T "$tmp" "$dir"; fi
+  rm -rf "$tmp"
   trap - EXIT
 fi
 echo "$dir/helm"
