@@ -9,11 +9,11 @@
  * validation): the work-hub chart on the hub, the work-agent chart on a spoke.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { buildAgentKubeconfig, joinManifests } from "@work-api/hub";
 import { clients, hubKubeconfig, kubectl, kubectlOk, spokeKubeconfig, testNamespace } from "./env.js";
@@ -154,6 +154,8 @@ beforeAll(async () => {
   const v = await helm(["version", "--short"]);
   expect(v.stdout).toMatch(/^v3\.\d+\.\d+/);
 }, 620_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("helm lint and helm template", () => {
   for (const chart of [HUB_CHART, AGENT_CHART]) {
