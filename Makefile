@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: help install go-binaries go-binaries-compat build lint typecheck test test-unit test-e2e test-compat test-images images soak demo bench bench-startup clean
+.PHONY: help install go-binaries e2e-tools go-binaries-compat build lint typecheck test test-unit test-e2e test-compat test-images images soak demo bench bench-startup clean
 
 help:
 	@echo "make demo   - build everything, start hub + 2 spokes, run controller and agents, apply a sample Work"
@@ -25,6 +25,11 @@ install: $(NPM_STAMP)
 go-binaries:
 	@bash scripts/build-go-binaries.sh >/dev/null
 
+# helm (for the chart checks) and Node 24 (for the e2e suite), fetched or built once and cached.
+e2e-tools:
+	@bash scripts/build-helm.sh >/dev/null
+	@bash scripts/build-node.sh >/dev/null
+
 # The oldest supported Kubernetes minor (packages/localplane/go/kube-compat), cached like the rest.
 go-binaries-compat:
 	@bash scripts/build-go-binaries.sh --compat >/dev/null
@@ -42,10 +47,10 @@ test-unit: build
 	npx vitest run --project unit
 
 # The e2e suite runs on the Node.js release the images ship (scripts/versions.env).
-test-e2e: build
+test-e2e: build e2e-tools
 	bash scripts/run-e2e.sh
 
-test: build lint typecheck
+test: build lint typecheck e2e-tools
 	npx vitest run --project unit
 	bash scripts/run-e2e.sh
 
@@ -93,3 +98,10 @@ bench-startup: build
 clean:
 	npx tsc -b --clean
 	rm -rf .localplane
+
+# The Helm charts (deploy/charts): helm lint --strict and helm template of both, with default and
+# ci/ values, and the invalid values of deploy/charts/testdata refused. helm is built from the Go
+# module proxy and cached (scripts/build-helm.sh). e2e/src/helm-charts.test.ts does this and more.
+.PHONY: helm-check
+helm-check:
+	@bash scripts/helm-check.sh
