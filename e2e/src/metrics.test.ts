@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLUSTER_MANAGER_LABEL, ClusterProfileResource } from "@work-api/api";
+import { CLUSTER_MANAGER_LABEL, ClusterProfileResource, type KubeObject } from "@work-api/api";
 import { KubeClient } from "@work-api/runtime";
 import { clients, hubKubeconfig, kubeConfig, spokeKubeconfig, testNamespace, uniqueName, waitFor } from "./env.js";
 import { freePort, parseMetrics, startMintedAgent, sumMetric, type AgentProcess } from "./agent-harness.js";
@@ -125,7 +125,7 @@ describe("metrics of work-hub and work-agent", () => {
     const modified0 = sumMetric(m0, "work_agent_drift_reverts_total", { change: "modified" });
     const forced0 = sumMetric(m0, "work_agent_apply_conflicts_total", { resolution: "forced" });
     await spokeAdmin.patch(ConfigMaps, cmName, { data: { k: "edited" } }, { namespace: "default", fieldManager: "someone-else" });
-    await waitFor(async () => (await spokeAdmin.get<{ data?: Record<string, string> }>(ConfigMaps, cmName, { namespace: "default" })).data?.k === "v", { message: "edit reverted" });
+    await waitFor(async () => (await spokeAdmin.get<KubeObject & { data?: Record<string, string> }>(ConfigMaps, cmName, { namespace: "default" })).data?.k === "v", { message: "edit reverted" });
     const m1 = await waitFor(async () => {
       const m = await agentMetrics();
       return sumMetric(m, "work_agent_drift_reverts_total", { change: "modified" }) > modified0 ? m : undefined;
@@ -138,7 +138,7 @@ describe("metrics of work-hub and work-agent", () => {
       const m = await agentMetrics();
       return sumMetric(m, "work_agent_drift_reverts_total", { change: "deleted" }) > deleted0;
     }, { message: "re-creation counted" });
-    expect((await spokeAdmin.get<{ data?: Record<string, string> }>(ConfigMaps, cmName, { namespace: "default" })).data).toEqual({ k: "v" });
+    expect((await spokeAdmin.get<KubeObject & { data?: Record<string, string> }>(ConfigMaps, cmName, { namespace: "default" })).data).toEqual({ k: "v" });
   });
 
   it("reports on the hub: reconciles, REST requests, clusters by condition and the agent's heartbeat age", async () => {
