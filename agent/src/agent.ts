@@ -9,7 +9,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { CLUSTER_ID_PROPERTY, ClusterPropertyResource, type AppliedWork, type ClusterProperty, type KubeObject, type Work } from "@work-api/api";
 import { ApplyFailureReason, LastApplied, appliedWorkOwners, type ResourceMapping } from "@work-api/apply";
 import { existsSync, readFileSync } from "node:fs";
-import { Controller, EventRecorder, KubeClient, type Counter, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNoAnswer, isNotFound, type Logger } from "@work-api/runtime";
+import { Controller, EventRecorder, KubeClient, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNoAnswer, isNotFound, type Logger } from "@work-api/runtime";
 import { AppliedWorkCache } from "./applied-works.js";
 import { userOfExecutorFlag } from "./executor.js";
 import type { AgentConfig } from "./config.js";
@@ -18,6 +18,7 @@ import { Heartbeat } from "./heartbeat.js";
 import { HubUnreachableError, HubWorkCache } from "./hub.js";
 import { ReachabilityMonitor } from "./reachability.js";
 import { AGENT_LABEL, agentObjectLabel } from "./labels.js";
+import { agentMetrics, countRequests, reachabilityGauge } from "./metrics.js";
 import { ManifestsFailedError, PruneFailedError, SpokeUnreachableError, WorkReconciler } from "./reconciler.js";
 import { SpokeCache } from "./spoke.js";
 import { workChanged } from "./predicates.js";
@@ -50,34 +51,6 @@ export async function clusterIdOf(spoke: KubeClient): Promise<string | undefined
     if (isNotFound(err)) return undefined;
     throw err;
   }
-}
-
-/**
- * Makes `counter` follow totals counted elsewhere (request stats, informer and credential counters):
- * each collect adds what the totals grew by. A total that shrinks (its source was dropped) never
- * counts the family down.
- */
-function mirror(counter: Counter, totals: () => Iterable<readonly [Record<string, string>, number]>): void {
-  const seen = new Map<string, number>();
-  counter.collect = (): void => {
-    for (const [labels, total] of totals()) {
-      const key = JSON.stringify(labels);
-      const prev = seen.get(key) ?? 0;
-      counter.inc(labels, Math.max(0, total - prev));
-      seen.set(key, Math.max(prev, total));
-    }
-  };
-}
-
-const VERBS = ["GET", "LIST", "WATCH", "POST", "PUT", "PATCH", "DELETE"] as const;
-
-/** Exposes a client's request counts (and request bytes) as Prometheus counter families. */
-function countRequests(registry: Registry, clients: Record<string, KubeClient>): void {
-  const c = registry.counter({ name: "work_agent_kube_requests_total", help: "Requests the agent sent to each API server, by verb.", labelNames: ["cluster", "verb"] });
-  const bytes = registry.counter({ name: "work_agent_kube_request_bytes_total", help: "Request body bytes the agent sent to each API server.", labelNames: ["cluster"] });
-  // Each family collects itself: the registry renders (and collects) families in name order.
-  mirror(bytes, () => Object.entries(clients).map(([cluster, client]) => [{ cluster }, client.stats().bytesSent] as const));
-  mirror(c, () => Object.entries(clients).flatMap(([cluster, client]) => VERBS.map((verb) => [{ cluster, verb }, client.stats()[verb]] as const)));
 }
 
 async function startOps(address: string, registry: Registry, log: Logger, what: string, ready?: () => boolean): Promise<OpsServer | undefined> {
@@ -115,8 +88,10 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     onNoAnswer: (e) => monitors[name]?.failed(e),
     onAnswer: () => monitors[name]?.answered(),
   });
-  const hub = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log, ...watched("hub") });
-  const spoke = KubeClient.fromKubeConfig(loadKubeConfig(cfg.spokeKubeconfig), { userAgent: USER_AGENT, logger: log, ...watched("spoke") });
+  // One registry per agent: its clients count rest_client_requests_total into it.
+  const registry = new Registry();
+  const hub = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log, registry, ...watched("hub") });
+  const spoke = KubeClient.fromKubeConfig(loadKubeConfig(cfg.spokeKubeconfig), { userAgent: USER_AGENT, logger: log, registry, ...watched("spoke") });
 
   const clusterName = cfg.clusterName ?? (await clusterIdOf(spoke));
   if (!clusterName) {
@@ -127,22 +102,20 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   const agentId = createHash("sha256").update(`${hubUrl.replace(/\/+$/, "").toLowerCase()}\n${hubNamespace}`).digest("hex").slice(0, 10);
   const alog = log.child({ cluster: clusterName, hubNamespace });
   // The heartbeat has a client of its own so its Lease renewals are counted apart from Work traffic.
-  const hubLease = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log });
-  const registry = new Registry();
+  const hubLease = KubeClient.fromKubeConfig(creds.current, { userAgent: USER_AGENT, logger: log, registry });
   countRequests(registry, { hub, spoke, "hub-lease": hubLease });
 
   // Bound late: on the hub's return every Work is reconciled at once (the controller comes later).
   const recovered: { now?: () => void } = {};
   const monitor = (name: "hub" | "spoke", client: KubeClient): ReachabilityMonitor => {
-    const gauge = registry.gauge({ name: `work_agent_${name}_reachable`, help: `1 while the ${name} API server answers the agent's requests; 0 from a request that got no answer until a probe gets one.`, labelNames: [] });
-    gauge.set({}, 1);
+    const reachable = reachabilityGauge(registry, name);
     const m = new ReachabilityMonitor({
       name,
       probe: async (sig) => {
         await client.request("GET", "/version", { signal: sig, timeoutMs: 2_000, maxRetries: 0 });
       },
       onRecovered: () => recovered.now?.(),
-      onChange: (up) => gauge.set({}, up ? 1 : 0),
+      onChange: reachable,
       log: alog,
     });
     monitors[name] = m;
@@ -175,25 +148,17 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
       for (const name of worksOf(obj, m)) queue.enqueue?.(name);
     },
   });
-  const refused = registry.counter({ name: "work_agent_credentials_rejected_total", help: "Rotated hub kubeconfigs refused: not a token kubeconfig for the same server and CA (exec, auth-provider, another server or CA, TLS verification off).", labelNames: [] });
-  mirror(refused, () => [[{}, creds.rejected]]);
-  const idle = registry.counter({ name: "work_agent_watch_idle_restarts_total", help: "Watches restarted because they delivered nothing, not even a bookmark, for --watch-idle-timeout (a frozen API server, a half-open connection).", labelNames: ["cluster"] });
   const idleRestarts = (list: { stats(): { idleRestarts: number } }[]): number => list.reduce((n, i) => n + i.stats().idleRestarts, 0);
-  mirror(idle, () => [
-    [{ cluster: "hub" }, idleRestarts([works.informer])],
-    [{ cluster: "spoke" }, idleRestarts([appliedWorks.informer, ...spokeObjects.informers()])],
-  ]);
   const recorder = new EventRecorder({ client: hub, component: "work-agent", instance: clusterName, logger: alog });
-  const manifests = registry.counter({ name: "work_agent_manifests_total", help: "Manifest outcomes per reconcile (created, configured, unchanged, failed) and objects let go of (pruned: deleted; released: left to the other Works that list them).", labelNames: ["action"] });
-  const evictions = registry.counter({ name: "work_agent_evictions_total", help: "Works found gone from the hub without their finalizer (marked), back within the grace period (cancelled), and evicted after it (evicted).", labelNames: ["stage"] });
-  const pending = registry.gauge({ name: "work_agent_evictions_pending", help: "AppliedWorks whose Work is gone from the hub and whose objects wait for the eviction grace period.", labelNames: [] });
-  pending.collect = (): void => pending.set({}, appliedWorks.informer.list().filter((aw) => aw.status?.evictionStartTime !== undefined).length);
+  const metrics = agentMetrics(registry, {
+    works: () => works.informer.list(),
+    appliedWorks: () => appliedWorks.informer.list(),
+    credentialsRejected: () => creds.rejected,
+    idleRestarts: () => ({ hub: idleRestarts([works.informer]), spoke: idleRestarts([appliedWorks.informer, ...spokeObjects.informers()]) }),
+  });
   const reconciler = new WorkReconciler({
     events: { event: (w, type, reason, message) => recorder.event({ apiVersion: w.apiVersion, kind: w.kind, metadata: w.metadata }, type, reason, message) },
-    onResults: (results, pruned) => {
-      for (const r of results) manifests.inc({ action: r.action });
-      for (const p of pruned) if (p.action === "pruned" || p.action === "released") manifests.inc({ action: p.action });
-    },
+    onResults: (results, pruned) => metrics.onResults(results, pruned),
     hubUrl,
     hubNamespace,
     agentId,
@@ -204,7 +169,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     spokeOutageGracePeriodMs: cfg.spokeOutageGracePeriodMs,
     // Just after the spoke's API server came back, its custom resources may 404 until their CRDs are served again.
     spokeSettling: () => spokeMonitor.sinceRecoveryMs() < 30_000,
-    onEviction: (stage) => evictions.inc({ stage }),
+    onEviction: (stage) => metrics.onEviction(stage),
     works,
     appliedWorks,
     spoke: spokeObjects,
@@ -268,14 +233,12 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   let standby = false;
   const ready = (): boolean => (started || standby) && works.informer.hasSynced() && appliedWorks.informer.hasSynced();
   const health = await startOps(cfg.healthAddr, registry, alog, "health", ready);
-  const metrics = cfg.metricsAddr === cfg.healthAddr ? undefined : await startOps(cfg.metricsAddr, registry, alog, "metrics");
+  const metricsServer = cfg.metricsAddr === cfg.healthAddr ? undefined : await startOps(cfg.metricsAddr, registry, alog, "metrics");
 
   works.informer.start();
   appliedWorks.informer.start();
   creds.start(hub, spoke);
   alog.info({ node: process.version, hubUrl, agentId, concurrency: cfg.concurrency, fieldManager: cfg.fieldManager, force: cfg.forceConflicts, leaderElect: cfg.leaderElect, evictionGracePeriodMs: cfg.evictionGracePeriodMs }, "work agent starting");
-  const leader = registry.gauge({ name: "work_agent_leader", help: "1 while this replica reconciles (holds the leader Lease, or runs without leader election).", labelNames: [] });
-  leader.set({}, 0);
 
   const electionAc = new AbortController();
   let electionLoop: Promise<void> = Promise.resolve();
@@ -291,7 +254,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     await creds.stop();
     await recorder.flush();
     await Promise.all([works.informer.stop(), appliedWorks.informer.stop(), spokeObjects.stop()]);
-    await Promise.all([health?.stop(), metrics?.stop()]);
+    await Promise.all([health?.stop(), metricsServer?.stop()]);
     hub.close();
     hubLease.close();
     spoke.close();
@@ -303,7 +266,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     heartbeat.start();
     acting.now = true;
     started = true;
-    leader.set({}, 1);
+    metrics.setLeader(true);
     alog.info("work agent running");
   };
   let lost: ((err: Error) => void) | undefined;
@@ -324,7 +287,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
         act(sig).catch((err: unknown) => lost?.(ensureError(err)));
       },
       onStoppedLeading: () => {
-        leader.set({}, 0);
+        metrics.setLeader(false);
         acting.now = false;
         if (!electionAc.signal.aborted && !signal.aborted) lost?.(new LeaseLostError());
       },

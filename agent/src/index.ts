@@ -6,3 +6,4 @@ export * from "./inventory.js";
 export * from "./labels.js";
 export * from "./heartbeat.js";
 export * from "./predicates.js";
+export * from "./metrics.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ManifestResult } from "@work-api/apply";
-import { planInventory, sameInventory } from "./inventory.js";
+import { markRecreated, planInventory, sameInventory } from "./inventory.js";
 
 const ref = (ordinal: number, name: string) => ({ ordinal, group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "d", name, uid: `u-${name}` });
 const applied = (ordinal: number, name: string): ManifestResult => ({ ordinal, identifier: { ordinal, group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "d", name }, action: "unchanged", message: "", live: { metadata: { uid: `u-${name}` } } });
@@ -53,5 +53,14 @@ describe("inventory first", () => {
     const entry = { ordinal: 0, group: "", version: "v1", kind: "Namespace", resource: "", namespace: "bogus", name: "n" };
     const refused: ManifestResult = { ordinal: 0, identifier: { ordinal: 0, group: "", version: "v1", kind: "Namespace", namespace: "", name: "n" }, action: "failed", reason: "NamespaceNotAllowed", message: "" };
     expect(planInventory([entry], [refused]).kept).toEqual([entry]);
+  });
+});
+
+describe("markRecreated", () => {
+  it("marks an object created again although listed with a uid as deleted drift", () => {
+    const created = (ordinal: number, name: string): ManifestResult => ({ ...applied(ordinal, name), action: "created" });
+    const { uid: _none, ...unapplied } = ref(1, "b");
+    const out = markRecreated([created(0, "a"), created(1, "b"), applied(2, "c")], [ref(0, "a"), unapplied, ref(2, "c")]);
+    expect(out.map((r) => r.drift)).toEqual(["deleted", undefined, undefined]);
   });
 });

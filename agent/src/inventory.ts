@@ -79,6 +79,15 @@ export function planInventory(previous: readonly AppliedRef[], results: readonly
   return { applied, kept, prune };
 }
 
+/**
+ * The results with re-created objects marked as drift ("deleted"): created by this apply, yet listed
+ * in the inventory with a uid, so applied before and deleted out of band since.
+ */
+export function markRecreated(results: readonly ManifestResult[], listed: readonly AppliedRef[]): ManifestResult[] {
+  const applied = new Set(listed.filter((r) => r.uid).map(objKey));
+  return results.map((r) => (r.action === "created" && applied.has(objKey(r.identifier)) ? { ...r, drift: "deleted" as const } : r));
+}
+
 /** Inventory lists compare equal regardless of order. */
 export function sameInventory(a: readonly AppliedResourceMeta[] | undefined, b: readonly AppliedResourceMeta[]): boolean {
   const norm = (l: readonly AppliedResourceMeta[]): string[] => l.map((m) => JSON.stringify(metaFromRef(refFromMeta(m)))).sort();

@@ -26,7 +26,7 @@ import {
   type PruneResult,
 } from "@work-api/apply";
 import type { Logger } from "@work-api/runtime";
-import { metaFromRef, planInventory, refFromIdentity, refFromMeta, sameInventory, withIntended } from "./inventory.js";
+import { markRecreated, metaFromRef, planInventory, refFromIdentity, refFromMeta, sameInventory, withIntended } from "./inventory.js";
 import type { HubWorks, SpokeAppliedWorks, SpokeObjects } from "./ports.js";
 import { nextWorkStatus, statusPatch } from "./status.js";
 import { AGENT_LABEL, EXECUTOR_ANNOTATION, WORK_ID_LABEL, agentObjectLabel, isLettingGo } from "./labels.js";
@@ -49,7 +49,7 @@ export interface ReconcilerOptions {
   terminatingRequeueMs?: number;
   /** Kubernetes Events on the Work (what changed on the spoke, what failed). */
   events?: WorkEvents;
-  /** Counts manifests by outcome. */
+  /** Counts manifests by outcome, drift reverted (objects re-created are marked "deleted") and conflicts. */
   onResults?: (results: readonly ManifestResult[], pruned: readonly PruneResult[]) => void;
   /**
    * How long the objects of a Work gone from the hub without its finalizer stay before they are
@@ -213,7 +213,7 @@ export class WorkReconciler {
     const patch = statusPatch(current.status, next);
     if (patch) await this.o.works.patchStatus(current, patch);
 
-    this.o.onResults?.(results, pruned);
+    this.o.onResults?.(markRecreated(results, listed), pruned);
     const changes = summary(results, pruned);
     if (changes) this.o.events?.event(current, "Normal", "Applied", `Manifests applied to the spoke: ${changes}`);
     const failures = results.filter((r) => r.action === "failed");

@@ -103,18 +103,13 @@ describe("a work-hub that loses its leader Lease", () => {
       (e: unknown) => ((aStoppedAt = Date.now()), (e as Error).message),
     );
     // A half-open network between a and the hub while a reconciles: its requests and renewals hang.
-    const activeA = (): number =>
-      registryA
-        .render()
-        .split("\n")
-        .filter((l) => l.startsWith("controller_runtime_active_workers{"))
-        .reduce((n, l) => n + Number(l.split(" ").pop()), 0);
+    const activeA = (): Promise<number> => registryA.value("controller_runtime_active_workers");
     let caught = false;
     for (let i = 0; i < 30 && !caught; i++) {
       await admin.create(ClusterProfileResource, { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "ClusterProfile", metadata: { name: `${inv.slice(-6)}-l${i}`, namespace: inv, labels: { [CLUSTER_MANAGER_LABEL]: "work-api" } }, spec: { clusterManager: { name: "work-api" } } });
       const until = Date.now() + 500;
       while (Date.now() < until && !caught) {
-        if (activeA() > 0) {
+        if ((await activeA()) > 0) {
           proxy.blackholed = true;
           caught = true;
         } else await new Promise((r) => setImmediate(r));
@@ -128,7 +123,7 @@ describe("a work-hub that loses its leader Lease", () => {
     expect(aStoppedAt).toBeLessThan(bLeadsAt);
     expect(a.isLeader()).toBe(false);
     // Nothing of a's still runs: no reconcile in flight.
-    const active = registryA.render().split("\n").filter((l) => l.startsWith("controller_runtime_active_workers{"));
+    const active = (await registryA.render()).split("\n").filter((l) => l.startsWith("controller_runtime_active_workers{"));
     expect(active.length).toBeGreaterThan(0);
     for (const l of active) expect(Number(l.split(" ").pop())).toBe(0);
     console.info(`[fault] work-hub lease lost: a stopped ${aStoppedAt - cut} ms after the cut, b leads ${bLeadsAt - cut} ms after it (lease ${LEASE_MS} ms)`);

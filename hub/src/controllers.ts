@@ -24,6 +24,7 @@ import { CredentialsReconciler, type Secret } from "./credentials.js";
 import { HealthReconciler } from "./health-controller.js";
 import type { Lease } from "./health.js";
 import type { HubEndpoint } from "./kubeconfig.js";
+import type { HubCaches } from "./metrics.js";
 import { CLUSTER_LABEL, INVENTORY_NAMESPACE_LABEL, namespaceIsFor } from "./names.js";
 import { PlacementReconciler } from "./placement-controller.js";
 import { Core, type Cache, type EventSink, type Obj, type Resource, type Result } from "./ports.js";
@@ -56,6 +57,8 @@ export interface HubControllersOptions {
 export interface HubControllers {
   informers: HubInformer[];
   controllers: Controller[];
+  /** The caches the hub's gauges read (metrics.ts). */
+  caches: HubCaches;
   /** Starts informers, then controllers (each waits for its caches). */
   start(signal: AbortSignal): Promise<void>;
   /** Stops the controllers (no reconcile runs once it resolves); the caches keep watching. */
@@ -211,9 +214,11 @@ export function hubControllers(o: HubControllersOptions): HubControllers {
   });
 
   const controllers = [regCtl, credCtl, healthCtl, placeCtl];
+  const leaseCache = cacheOf(leases);
   return {
     informers: all,
     controllers,
+    caches: { profiles: () => profiles.list(), lease: (ns, name) => leaseCache.get(ns, name), works: () => works.list(), placements: () => placements.list() },
     async start(signal: AbortSignal): Promise<void> {
       for (const i of all) i.start();
       if (c.namespaceAccessRole !== "") hubSubject = await whoAmI(o.client, log, signal);

@@ -12,6 +12,7 @@ import { EventRecorder, KubeClient, LeaderElector, OpsServer, Registry, createLo
 import { toHubConfig, type HubConfig } from "./config.js";
 import { hubControllers, type HubControllers } from "./controllers.js";
 import { hubEndpoint, type HubEndpoint } from "./kubeconfig.js";
+import { hubMetrics } from "./metrics.js";
 import { FIELD_MANAGER } from "./names.js";
 import type { EventSink } from "./ports.js";
 
@@ -73,13 +74,15 @@ export async function startHub(options: StartHubOptions = {}): Promise<RunningHu
   const registry = givenRegistry ?? new Registry();
   const kc = loadKubeConfig(config.kubeconfig);
   const hub = hubEndpoint(kc, { hubUrl: config.hubUrl, caFile: config.hubCaFile });
-  const client = KubeClient.fromKubeConfig(kc, { userAgent: "work-hub/0.1.0", logger: log });
+  // Its requests (and every term's, which share its connections) count rest_client_requests_total.
+  const client = KubeClient.fromKubeConfig(kc, { userAgent: "work-hub/0.1.0", logger: log, registry });
   // One recorder per term (below), on the term's client: no Event either once the Lease is lost.
   const recorders: EventRecorder[] = [];
 
   let current: HubControllers | undefined;
   let leading = false;
   const ready = (): boolean => leading && current !== undefined && current.synced();
+  hubMetrics(registry, { clusterManager: config.clusterManager, defaultLeaseDurationMs: config.leaseDurationMs, caches: () => (leading ? current?.caches : undefined) });
 
   const health = await startServer(config.healthAddr, registry, log, { ready });
   const sameAddr = config.metricsAddr === config.healthAddr;

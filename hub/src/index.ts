@@ -11,3 +11,4 @@ export { buildAgentKubeconfig, parseAgentKubeconfig } from "./kubeconfig.js";
 export * from "./names.js";
 export { UNMANAGED_SINCE } from "./registration.js";
 export { MAX_PROPERTIES, MAX_PROPERTIES_CHARS } from "./health.js";
+export { hubMetrics, type HubCaches, type HubMetricsOptions } from "./metrics.js";

@@ -55,9 +55,14 @@ class FakeTarget implements Target {
     this.served(m);
     return this.store.get(this.key(m, ns, name));
   }
-  async apply(m: ResourceMapping, obj: KubeObject, _opts: ApplyOptions): Promise<ApplyResponse> {
+  /** An out-of-band field manager holding a field: unforced applies answer 409 with the conflict. */
+  heldBy?: string;
+  async apply(m: ResourceMapping, obj: KubeObject, opts: ApplyOptions): Promise<ApplyResponse> {
     const k = this.key(m, obj.metadata?.namespace, obj.metadata!.name!);
     this.applies.push(k);
+    if (this.heldBy !== undefined && !opts.force) {
+      throw Object.assign(new Error("Apply failed with 1 conflict"), { statusCode: 409, status: { details: { causes: [{ reason: "FieldManagerConflict", message: `conflict with "${this.heldBy}" using v1`, field: ".data.a" }] } } });
+    }
     const fail = this.failOn.get(k);
     if (fail) throw fail;
     const prev = this.store.get(k);
@@ -124,6 +129,34 @@ describe("applyBundle", () => {
     const res = await applyBundle([cm("c")], opts(t));
     expect(res[0]?.action).toBe("configured");
     expect(t.store.get("configmaps/demo/c")?.data).toEqual({ a: "1" });
+  });
+
+  it("flags a revert of an out-of-band change as drift, an edit of the Work not", async () => {
+    const t = new FakeTarget();
+    const o = opts(t, new FakeMapper(), { recordAnnotation: "work.multicluster.x-k8s.io/applied-x" });
+    await applyBundle([cm("c")], o);
+    const live = t.store.get("configmaps/demo/c")!;
+    t.store.set("configmaps/demo/c", { ...live, data: { a: "edited" } });
+    const reverted = await applyBundle([cm("c")], o);
+    expect(reverted[0]).toMatchObject({ action: "configured", drift: "modified" });
+    expect(reverted[0]?.forced).toBeUndefined();
+    const edited = await applyBundle([cm("c", { a: "2" })], o);
+    expect(edited[0]?.action).toBe("configured");
+    expect(edited[0]?.drift).toBeUndefined();
+    // Without a record annotation nothing tells drift from an edit: never flagged.
+    t.store.set("configmaps/demo/c", { ...t.store.get("configmaps/demo/c")!, data: { a: "edited" } });
+    expect((await applyBundle([cm("c", { a: "2" })], opts(t)))[0]?.drift).toBeUndefined();
+  });
+
+  it("marks an apply forced over an out-of-band manager; without force it fails as ApplyConflict", async () => {
+    const t = new FakeTarget();
+    await applyBundle([cm("c")], opts(t));
+    t.heldBy = "kubectl-edit";
+    const forced = await applyBundle([cm("c", { a: "2" })], opts(t));
+    expect(forced[0]).toMatchObject({ action: "configured", forced: true });
+    const refused = await applyBundle([cm("c", { a: "3" })], opts(t, new FakeMapper(), { force: false }));
+    expect(refused[0]).toMatchObject({ action: "failed", reason: "ApplyConflict" });
+    expect(refused[0]?.forced).toBeUndefined();
   });
 
   it("does not re-apply a value the server normalised when it applied it itself", async () => {

@@ -146,7 +146,8 @@ async function applyOne(p: Planned, opts: BundleOptions, crds: Map<string, strin
     opts.lastApplied?.record(mapping, res.object, desired, opts.fieldManager);
     const before = live?.metadata?.resourceVersion;
     const action = res.created ? "created" : before !== undefined && before === res.object.metadata?.resourceVersion ? "unchanged" : "configured";
-    return { ordinal: p.ordinal, identifier: id, action, message: `${p.label}: ${action}`, live: res.object };
+    const drift = action === "configured" && live !== undefined && recordUnchanged(desired, live, opts.recordAnnotation);
+    return { ordinal: p.ordinal, identifier: id, action, message: `${p.label}: ${action}`, live: res.object, ...(drift ? { drift: "modified" as const } : {}), ...(res.forced ? { forced: true } : {}) };
   } catch (err) {
     if (httpStatus(err) === 404 && missingOf(err) === "kind") opts.mapper.invalidate();
     const f = failureFromError(err, p.label, opts.actor);
@@ -164,7 +165,7 @@ async function applyHoldingWorkFields(
   desired: KubeObject,
   live: KubeObject | undefined,
   opts: BundleOptions,
-): Promise<{ object: KubeObject; created: boolean } | { conflict: ManifestResult }> {
+): Promise<{ object: KubeObject; created: boolean; forced?: boolean } | { conflict: ManifestResult }> {
   try {
     return await opts.target.apply(mapping, desired, { fieldManager: opts.fieldManager, force: false });
   } catch (err) {
@@ -183,7 +184,7 @@ async function applyHoldingWorkFields(
       // (409, retried). The holders are judged from the first 409's conflicts and this read's ownerReferences; a
       // Work that took the field between the two is the one window left open.
       const pinned = { ...desired, metadata: { ...desired.metadata, resourceVersion: current?.metadata?.resourceVersion } };
-      return opts.target.apply(mapping, pinned, { fieldManager: opts.fieldManager, force: true });
+      return { ...(await opts.target.apply(mapping, pinned, { fieldManager: opts.fieldManager, force: true })), forced: true };
     }
     const held = byWorks.length > 0 ? byWorks : conflicts;
     const who = await describeHolders(held, current, opts);
@@ -191,6 +192,16 @@ async function applyHoldingWorkFields(
     const error = err instanceof Error ? err : new Error(String(err));
     return { conflict: failed(p.ordinal, identify(p, mapping), ApplyFailureReason.ApplyConflict, msg, error, current) };
   }
+}
+
+/**
+ * True when the live object carries this Work's record annotation with the value `desired` carries:
+ * the Work applies what it applied last time, so a difference was made by someone else (drift).
+ */
+function recordUnchanged(desired: KubeObject, live: KubeObject, annotation: string | undefined): boolean {
+  if (annotation === undefined) return false;
+  const want = desired.metadata?.annotations?.[annotation];
+  return want !== undefined && live.metadata?.annotations?.[annotation] === want;
 }
 
 async function describeHolders(conflicts: readonly FieldConflict[], live: KubeObject | undefined, opts: BundleOptions): Promise<string> {

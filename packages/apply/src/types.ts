@@ -72,6 +72,15 @@ export interface ManifestResult {
   /** The live object after the apply, when there is one. */
   live?: KubeObject;
   error?: Error;
+  /**
+   * Drift this apply reverted: "modified" when the live object had been changed out of band
+   * (it still carried this Work's record annotation of the same content, yet was out of sync,
+   * and the apply changed it); "deleted" (set by the agent, which knows the object had been
+   * applied before) when it was re-created.
+   */
+  drift?: "modified" | "deleted";
+  /** True when the apply took fields from out-of-band field managers (forced after a conflict). */
+  forced?: boolean;
 }
 
 /** An object the agent once applied, as recorded in AppliedWork.status.appliedResources. */

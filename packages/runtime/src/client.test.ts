@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { KubeClient } from "./client.js";
 import { KubeApiError, isAlreadyExists, isConflict, isNotFound, isTooManyRequests } from "./errors.js";
 import { FakeApiServer } from "./fake-apiserver.js";
+import { Registry } from "./metrics.js";
 import { parseRetryAfter } from "./transport.js";
 
 const CM = { group: "", version: "v1", resource: "configmaps", namespaced: true, kind: "ConfigMap" };
@@ -113,6 +114,26 @@ describe("KubeClient throttling", () => {
     api.failNext({ pathIncludes: "/configmaps" }, 429, { count: 5 });
     await expect(c.list(CM, { namespace: "x" })).rejects.toSatisfy(isTooManyRequests);
     c.close();
+  });
+
+  it("counts rest_client_requests_total per attempt by code, method and host (client-go's labels)", async () => {
+    const registry = new Registry();
+    const c = api.client({ maxRetryAfterMs: 10, registry });
+    const host = new URL(api.url).host;
+    api.failNext({ method: "GET", pathIncludes: "/configmaps/" }, 429, { retryAfter: "0", count: 1 });
+    await c.create(CM, { metadata: { name: "m", namespace: "ns3" } });
+    await c.get(CM, "m", { namespace: "ns3" });
+    await c.get(CM, "gone", { namespace: "ns3" }).catch(() => undefined);
+    const n = (code: string, method: string): Promise<number> => registry.value("rest_client_requests_total", { code, method, host });
+    expect(await n("201", "POST")).toBe(1);
+    expect(await n("429", "GET")).toBe(1);
+    expect(await n("200", "GET")).toBe(1);
+    expect(await n("404", "GET")).toBe(1);
+    c.close();
+    // No answer at all: code "<error>", host:port of the server that did not answer.
+    const dead = new KubeClient({ server: "http://127.0.0.1:1", registry, maxRetries: 0 });
+    await dead.get(CM, "x", { namespace: "n" }).catch(() => undefined);
+    expect(await registry.value("rest_client_requests_total", { code: "<error>", method: "GET", host: "127.0.0.1:1" })).toBe(1);
   });
 
   it("parses Retry-After", () => {

@@ -36,8 +36,12 @@ describe("Controller", () => {
     expect(seen.sort()).toEqual(["ns/a", "ns/b"]);
     const rec = logger.entries.find((e) => e.msg === "Reconciled");
     expect(rec?.fields).toMatchObject({ controller: "test", key: expect.any(String), reconcileId: expect.stringMatching(/^[0-9a-f]{16}$/) });
-    expect(registry.render()).toContain('controller_runtime_reconcile_total{controller="test",result="success"} 2');
-    expect(registry.render()).toContain('controller_runtime_reconcile_time_seconds_count{controller="test"} 2');
+    const text = await registry.render();
+    expect(text).toContain('controller_runtime_reconcile_total{controller="test",result="success"} 2');
+    expect(text).toContain('controller_runtime_reconcile_time_seconds_count{controller="test"} 2');
+    expect(text).toContain('controller_runtime_reconcile_time_seconds_bucket{le="60",controller="test"} 2');
+    expect(text).toContain('controller_runtime_max_concurrent_reconciles{controller="test"} 1');
+    expect(text).toContain('controller_runtime_active_workers{controller="test"} 0');
   });
 
   it("retries errors with backoff and forgets on success", async () => {
@@ -51,7 +55,7 @@ describe("Controller", () => {
     await until(() => calls === 3);
     await until(() => c.queue.numRequeues("k") === 0);
     await c.stop();
-    const text = registry.render();
+    const text = await registry.render();
     expect(text).toContain('controller_runtime_reconcile_total{controller="test",result="error"} 2');
     expect(text).toContain('controller_runtime_reconcile_errors_total{controller="test"} 2');
   });
@@ -69,7 +73,10 @@ describe("Controller", () => {
     await c.stop();
     expect(calls).toBe(1);
     expect(logger.entries.some((e) => e.msg === "Reconciler returned a terminal error, not retrying")).toBe(true);
-    expect(registry.render()).toContain('controller_runtime_terminal_reconcile_errors_total{controller="test"} 1');
+    // As controller-runtime: a terminal error is an error (result "error", errors_total) that is also counted as terminal.
+    expect(await registry.value("controller_runtime_terminal_reconcile_errors_total", { controller: "test" })).toBe(1);
+    expect(await registry.value("controller_runtime_reconcile_errors_total", { controller: "test" })).toBe(1);
+    expect(await registry.value("controller_runtime_reconcile_total", { controller: "test", result: "error" })).toBe(1);
   });
 
   it("requeues after requeueAfter", async () => {

@@ -60,20 +60,24 @@ interface ControllerMetrics {
   terminal: Counter;
   duration: Histogram;
   active: Gauge;
+  workers: Gauge;
 }
 
+/** controller-runtime's buckets of `controller_runtime_reconcile_time_seconds` (5 ms to 60 s). */
+export const RECONCILE_TIME_BUCKETS: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15,
+  20, 25, 30, 40, 50, 60,
+];
+
+/** controller-runtime's families, names, labels and meanings (a terminal error counts as an error too). */
 function metricsIn(reg: Registry): ControllerMetrics {
   return {
-    total: reg.counter({ name: "controller_runtime_reconcile_total", help: "Total reconciles per controller and result.", labelNames: ["controller", "result"] }),
-    errors: reg.counter({ name: "controller_runtime_reconcile_errors_total", help: "Total reconcile errors per controller.", labelNames: ["controller"] }),
-    terminal: reg.counter({ name: "controller_runtime_terminal_reconcile_errors_total", help: "Total terminal reconcile errors per controller.", labelNames: ["controller"] }),
-    duration: reg.histogram({
-      name: "controller_runtime_reconcile_time_seconds",
-      help: "Length of reconciles per controller.",
-      labelNames: ["controller"],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    }),
-    active: reg.gauge({ name: "controller_runtime_active_workers", help: "Workers reconciling right now per controller.", labelNames: ["controller"] }),
+    total: reg.counter({ name: "controller_runtime_reconcile_total", help: "Total number of reconciliations per controller.", labelNames: ["controller", "result"] }),
+    errors: reg.counter({ name: "controller_runtime_reconcile_errors_total", help: "Total number of reconciliation errors per controller.", labelNames: ["controller"] }),
+    terminal: reg.counter({ name: "controller_runtime_terminal_reconcile_errors_total", help: "Total number of terminal reconciliation errors per controller.", labelNames: ["controller"] }),
+    duration: reg.histogram({ name: "controller_runtime_reconcile_time_seconds", help: "Length of time per reconciliation per controller.", labelNames: ["controller"], buckets: RECONCILE_TIME_BUCKETS }),
+    active: reg.gauge({ name: "controller_runtime_active_workers", help: "Number of currently used workers per controller.", labelNames: ["controller"] }),
+    workers: reg.gauge({ name: "controller_runtime_max_concurrent_reconciles", help: "Maximum number of concurrent reconciles per controller.", labelNames: ["controller"] }),
   };
 }
 
@@ -103,10 +107,11 @@ export class Controller {
     this.log = (opts.logger ?? noopLogger).child({ controller: opts.name });
     this.m = metricsIn(registry);
     const l = { controller: opts.name };
-    for (const r of ["success", "error", "terminal_error", "requeue_after"]) this.m.total.inc({ ...l, result: r }, 0);
+    for (const r of ["success", "error", "requeue_after"]) this.m.total.inc({ ...l, result: r }, 0);
     this.m.errors.inc(l, 0);
     this.m.terminal.inc(l, 0);
     this.m.active.set(l, 0);
+    this.m.workers.set(l, Math.max(1, opts.concurrency ?? 1));
   }
 
   /** Queues a key (deduplicated). */
@@ -239,7 +244,8 @@ export class Controller {
       const err = ensureError(e);
       if (isTerminalError(err)) {
         this.queue.forget(key);
-        this.m.total.inc({ ...labels, result: "terminal_error" });
+        this.m.total.inc({ ...labels, result: "error" });
+        this.m.errors.inc(labels);
         this.m.terminal.inc(labels);
         log.error({ err }, "Reconciler returned a terminal error, not retrying");
       } else {

@@ -61,6 +61,9 @@ describe("OpsServer", () => {
     expect(metrics.status).toBe(200);
     expect(metrics.type).toContain("text/plain; version=0.0.4");
     expect(metrics.body).toContain("things_total 1");
+    // A served registry has prom-client's process and Node.js metrics.
+    expect(metrics.body).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(metrics.body).toContain("# TYPE nodejs_eventloop_lag_seconds gauge");
     expect((await get(port, "/nope")).status).toBe(404);
   });
 });

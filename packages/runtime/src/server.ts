@@ -1,6 +1,8 @@
 /**
  * The operations HTTP server: `/healthz` (liveness), `/readyz` (readiness,
- * e.g. "informers synced") and `/metrics` (Prometheus text format).
+ * e.g. "informers synced") and `/metrics` (Prometheus text format, from
+ * prom-client; a registry served here also gets prom-client's process and
+ * Node.js metrics, see {@link Registry.collectDefaultMetrics}).
  *
  * Checks return true/void for healthy, false or throw for unhealthy. A
  * failing endpoint answers 500 with one "[-]name failed: reason" line per
@@ -91,6 +93,7 @@ export class OpsServer {
     const addr = parseListenAddress(this.address);
     if (addr === undefined) return undefined;
     if (this.server !== undefined) return (this.server.address() as AddressInfo).port;
+    this.registry.collectDefaultMetrics();
     const server = http.createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         this.log.error({ err: ensureError(e) }, "Ops server request failed");
@@ -128,7 +131,7 @@ export class OpsServer {
     }
     switch (url.pathname) {
       case "/metrics":
-        res.writeHead(200, { "Content-Type": Registry.contentType }).end(this.registry.render());
+        res.writeHead(200, { "Content-Type": Registry.contentType }).end(await this.registry.render());
         return;
       case "/healthz":
       case "/livez":

@@ -6,10 +6,14 @@
 import http from "node:http";
 import https from "node:https";
 import { abortReason, sleep } from "./backoff.js";
-import { KubeApiError, isNoAnswer, type Status } from "./errors.js";
+import { KubeApiError, isNoAnswer } from "./errors.js";
+import { decodeStatus, headerValue, parseRetryAfter, readAll, restRequestRecorder, type RequestRecorder } from "./http-answers.js";
 import { noopLogger, type Logger } from "./logger.js";
 import { buildQuery, type QueryParams } from "./paths.js";
+import type { Registry } from "./metrics.js";
 import { RequestCounter, verbFor, type Verb } from "./stats.js";
+
+export { decodeStatus, parseRetryAfter } from "./http-answers.js";
 
 /** TLS material and headers that authenticate requests (from a kubeconfig, typically). */
 export interface AuthMaterial {
@@ -57,6 +61,8 @@ export interface TransportOptions {
   onNoAnswer?: (err: Error) => void;
   /** Called for every answer of the API server itself (any status but 502, 503 and 504). */
   onAnswer?: () => void;
+  /** Where `rest_client_requests_total{code,method,host}` is counted; nowhere when omitted. */
+  registry?: Registry;
 }
 
 /** Options of one request. */
@@ -93,14 +99,6 @@ interface Session {
 
 const RETRYABLE_SOCKET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
-/** Parses Retry-After (seconds or an HTTP date) into ms. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value === "") return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
-}
-
 function tlsKeyOf(m: AuthMaterial): string {
   const s = (v: unknown): string => {
     if (Array.isArray(v)) return v.map(s).join("|");
@@ -112,22 +110,10 @@ function tlsKeyOf(m: AuthMaterial): string {
   return [s(m.ca), s(m.cert), s(m.key), s(m.pfx), m.passphrase ?? "", String(m.rejectUnauthorized), m.servername ?? ""].join("\u0000");
 }
 
-/** Decodes a failed response body into a Status. */
-export function decodeStatus(statusCode: number, body: string): Status {
-  try {
-    const v = JSON.parse(body) as Status;
-    if (v !== null && typeof v === "object" && v.kind === "Status") return v;
-  } catch {
-    // not JSON
-  }
-  const text = body.trim().slice(0, 500);
-  return { kind: "Status", status: "Failure", code: statusCode, message: text !== "" ? text : `HTTP ${statusCode}`, reason: http.STATUS_CODES[statusCode]?.replace(/ /g, "") ?? "" };
-}
-
 /** Sends requests to one API server. */
 export class Transport {
   readonly server: URL;
-  private readonly opts: Required<Omit<TransportOptions, "auth" | "logger" | "onNoAnswer" | "onAnswer">>;
+  private readonly opts: Required<Omit<TransportOptions, "auth" | "logger" | "onNoAnswer" | "onAnswer" | "registry">>;
   private readonly auth: AuthProvider | undefined;
   private readonly log: Logger;
   private readonly counter = new RequestCounter();
@@ -137,6 +123,7 @@ export class Transport {
   private readonly warned = new Set<string>();
   private readonly onNoAnswer: ((err: Error) => void) | undefined;
   private readonly onAnswer: (() => void) | undefined;
+  private readonly recordRequest: RequestRecorder;
 
   constructor(opts: TransportOptions) {
     this.server = new URL(opts.server);
@@ -145,6 +132,7 @@ export class Transport {
     this.log = opts.logger ?? noopLogger;
     this.onNoAnswer = opts.onNoAnswer;
     this.onAnswer = opts.onAnswer;
+    this.recordRequest = opts.registry !== undefined ? restRequestRecorder(opts.registry, this.server.host) : (): void => undefined;
     this.opts = {
       server: opts.server,
       maxSockets: opts.maxSockets ?? 64,
@@ -287,6 +275,7 @@ export class Transport {
         ({ res, body: resBody } = await this.attempt(method, url, headers, body, stream ? session.streamAgent : session.agent, opts, stream));
       } catch (e) {
         this.counter.recordError();
+        this.recordRequest(undefined, method);
         const code = (e as { code?: unknown }).code;
         if ((verb === "GET" || verb === "LIST") && typeof code === "string" && RETRYABLE_SOCKET_CODES.has(code) && socketRetries < 1) {
           socketRetries++;
@@ -297,6 +286,7 @@ export class Transport {
       }
       this.noteWarnings(res);
       const status = res.statusCode ?? 0;
+      this.recordRequest(status, method);
       if (status !== 502 && status !== 503 && status !== 504) this.onAnswer?.();
       if (status >= 200 && status < 300) {
         opts.onStatus?.(status);
@@ -406,17 +396,4 @@ export class Transport {
       this.log.warn({ warning: text }, "API server warning");
     }
   }
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function readAll(res: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on("data", (c: Buffer) => chunks.push(c));
-    res.on("end", () => resolve(Buffer.concat(chunks)));
-    res.on("error", reject);
-  });
 }

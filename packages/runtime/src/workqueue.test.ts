@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { Registry } from "./metrics.js";
 import { ItemExponentialRateLimiter } from "./ratelimiter.js";
 import { WorkQueue } from "./workqueue.js";
@@ -158,18 +160,61 @@ describe("WorkQueue", () => {
     await q.shutDownWithDrain();
   });
 
-  it("records depth, adds and retries metrics", async () => {
+  it("records client-go's workqueue metrics", async () => {
     const registry = new Registry();
     const q = new WorkQueue({ name: "things", registry });
+    const v = (name: string): Promise<number> => registry.value(name, { name: "things", controller: "things" });
     q.add("a");
     q.add("b");
+    q.add("a"); // deduplicated: not an add, as in client-go
     q.addRateLimited("c");
-    const text = registry.render();
-    expect(text).toContain('workqueue_depth{name="things"} 2');
-    expect(text).toContain('workqueue_adds_total{name="things"} 2');
-    expect(text).toContain('workqueue_retries_total{name="things"} 1');
-    await q.get();
-    expect(registry.render()).toContain('workqueue_unfinished_work{name="things"} 1');
+    expect(await v("workqueue_depth")).toBe(2);
+    expect(await v("workqueue_adds_total")).toBe(2);
+    expect(await v("workqueue_retries_total")).toBe(1);
+    expect(await v("workqueue_queue_duration_seconds_count")).toBe(0);
+    const a = await q.get();
+    expect(await v("workqueue_queue_duration_seconds_count")).toBe(1);
+    expect(await v("workqueue_unfinished_work")).toBe(1);
+    vi.advanceTimersByTime(20); // fake timers: performance.now() moves with them
+    expect(await v("workqueue_longest_running_processor_seconds")).toBeGreaterThanOrEqual(0.015);
+    expect(await v("workqueue_unfinished_work_seconds")).toBeGreaterThanOrEqual(0.015);
+    q.done(a as string);
+    expect(await v("workqueue_work_duration_seconds_count")).toBe(1);
+    expect(await v("workqueue_work_duration_seconds_sum")).toBeGreaterThanOrEqual(0.015);
+    expect(await v("workqueue_unfinished_work_seconds")).toBe(0);
+    expect(await v("workqueue_longest_running_processor_seconds")).toBe(0);
+    expect(await registry.render()).toMatch(/^workqueue_depth\{name="things",controller="things"\} \d+$/m);
+  });
+
+  it("keeps two queues' series apart in one registry", async () => {
+    const registry = new Registry();
+    const a = new WorkQueue({ name: "a", registry });
+    new WorkQueue({ name: "b", registry }).add("x");
+    a.add("x");
+    a.add("y");
+    expect(await registry.value("workqueue_depth", { name: "a" })).toBe(2);
+    expect(await registry.value("workqueue_depth", { name: "b" })).toBe(1);
+  });
+
+  it("lets go of a shut-down queue: a later term's queue of the same name is the one scraped, and the old one can be collected", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const registry = new Registry();
+    let ref: WeakRef<WorkQueue> | undefined;
+    (() => {
+      const old = new WorkQueue({ name: "term", registry });
+      old.add("x");
+      old.add("y");
+      old.shutDown();
+      ref = new WeakRef(old);
+    })();
+    const next = new WorkQueue({ name: "term", registry });
+    next.add("z");
+    expect(await registry.value("workqueue_depth", { name: "term" })).toBe(1);
+    vi.useRealTimers();
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    expect(ref?.deref(), "the old queue is still reachable (from the registry's scrape hooks)").toBeUndefined();
   });
 
   it("compacts its backing array under long use", async () => {

@@ -12,6 +12,7 @@
  */
 import type { Registry } from "./metrics.js";
 import { defaultControllerRateLimiter, type RateLimiter } from "./ratelimiter.js";
+import { noQueueMetrics, queueMetrics, type QueueRecorder } from "./workqueue-metrics.js";
 
 /** Options of {@link WorkQueue}. */
 export interface WorkQueueOptions {
@@ -19,7 +20,7 @@ export interface WorkQueueOptions {
   name?: string;
   /** Backoff policy for `addRateLimited`. Default {@link defaultControllerRateLimiter}. */
   rateLimiter?: RateLimiter;
-  /** Where to record `workqueue_*` metrics; none when omitted. */
+  /** Where to record the `workqueue_*` metrics (see workqueue-metrics.ts); none when omitted. */
   registry?: Registry;
 }
 
@@ -40,43 +41,19 @@ export class WorkQueue {
   private readonly getters: ((key: string | undefined) => void)[] = [];
   private readonly drainWaiters: (() => void)[] = [];
   private shuttingDown = false;
-  private readonly metrics: {
-    adds?: (n: string) => void;
-    retries?: (n: string) => void;
-  } = {};
+  private readonly metrics: QueueRecorder;
 
   constructor(opts: WorkQueueOptions = {}) {
     this.name = opts.name ?? "workqueue";
     this.rateLimiter = opts.rateLimiter ?? defaultControllerRateLimiter();
-    const reg = opts.registry;
-    if (reg !== undefined) {
-      const labels = { name: this.name };
-      const depth = reg.gauge({ name: "workqueue_depth", help: "Current depth of the workqueue.", labelNames: ["name"] });
-      const unfinished = reg.gauge({
-        name: "workqueue_unfinished_work",
-        help: "Keys being processed right now.",
-        labelNames: ["name"],
-      });
-      const prevCollect = depth.collect;
-      depth.collect = () => {
-        prevCollect?.();
-        depth.set(labels, this.len());
-        unfinished.set(labels, this.processing.size);
-      };
-      const adds = reg.counter({ name: "workqueue_adds_total", help: "Total adds handled by the workqueue.", labelNames: ["name"] });
-      const retries = reg.counter({ name: "workqueue_retries_total", help: "Total rate-limited requeues.", labelNames: ["name"] });
-      adds.inc(labels, 0);
-      retries.inc(labels, 0);
-      this.metrics.adds = (name) => adds.inc({ name });
-      this.metrics.retries = (name) => retries.inc({ name });
-    }
+    this.metrics = opts.registry !== undefined ? queueMetrics(opts.registry, this.name, this) : noQueueMetrics;
   }
 
   /** Queues `key` unless it is queued already (or the queue is shut down). */
   add(key: string): void {
     if (this.shuttingDown) return;
-    this.metrics.adds?.(this.name);
     if (this.dirty.has(key)) return;
+    this.metrics.added(key);
     this.dirty.add(key);
     if (this.processing.has(key)) return; // re-queued by done()
     this.push(key);
@@ -105,7 +82,7 @@ export class WorkQueue {
   /** Queues `key` after its rate limiter's delay (grows with each call until `forget`). */
   addRateLimited(key: string): void {
     if (this.shuttingDown) return;
-    this.metrics.retries?.(this.name);
+    this.metrics.retried();
     this.addAfter(key, this.rateLimiter.when(key));
   }
 
@@ -133,6 +110,7 @@ export class WorkQueue {
   /** Marks `key` as processed; re-queues it if it was added meanwhile. */
   done(key: string): void {
     if (!this.processing.delete(key)) return;
+    this.metrics.done(key);
     if (this.dirty.has(key) && !this.shuttingDown) this.push(key);
     if (this.processing.size === 0) this.drainWaiters.splice(0).forEach((f) => f());
   }
@@ -170,6 +148,7 @@ export class WorkQueue {
     this.queue = [];
     this.head = 0;
     this.dirty.clear();
+    this.metrics.dropped();
     this.getters.splice(0).forEach((g) => g(undefined));
   }
 
@@ -185,6 +164,7 @@ export class WorkQueue {
     if (getter !== undefined) {
       this.dirty.delete(key);
       this.processing.add(key);
+      this.metrics.handedOut(key);
       getter(key);
       return;
     }
@@ -201,6 +181,7 @@ export class WorkQueue {
     }
     this.dirty.delete(key);
     this.processing.add(key);
+    this.metrics.handedOut(key);
     return key;
   }
 }
