@@ -29,6 +29,7 @@ go-binaries-compat:
 	@bash scripts/build-go-binaries.sh --compat >/dev/null
 
 build: install go-binaries
+	npx tsx scripts/build-info.ts
 	npx tsc -b
 
 lint: install
