@@ -30,6 +30,10 @@ COPY agent agent
 COPY hub hub
 COPY e2e e2e
 COPY crds crds
+# The commit `--version` prints (the context has no .git): --build-arg WORK_API_COMMIT=$(git rev-parse --short HEAD); else "unknown".
+ARG WORK_API_COMMIT=
+COPY scripts/build-info.ts scripts/
+RUN npx tsx scripts/build-info.ts
 RUN npx tsc -b packages/api packages/runtime packages/apply agent hub
 
 # ---- production dependencies only

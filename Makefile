@@ -25,16 +25,19 @@ install: $(NPM_STAMP)
 go-binaries:
 	@bash scripts/build-go-binaries.sh >/dev/null
 
-# helm (for the chart checks) and Node 24 (for the e2e suite), fetched or built once and cached.
+# helm (for the chart checks) and Node 24 (for the e2e suite), fetched or built once and cached;
+# zsh and fish (completion tests) from Debian's packages when missing.
 e2e-tools:
 	@bash scripts/build-helm.sh >/dev/null
 	@bash scripts/build-node.sh >/dev/null
+	@bash scripts/install-test-packages.sh
 
 # The oldest supported Kubernetes minor (packages/localplane/go/kube-compat), cached like the rest.
 go-binaries-compat:
 	@bash scripts/build-go-binaries.sh --compat >/dev/null
 
 build: install go-binaries
+	npx tsx scripts/build-info.ts
 	npx tsc -b
 
 lint: install

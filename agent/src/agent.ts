@@ -238,7 +238,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
   works.informer.start();
   appliedWorks.informer.start();
   creds.start(hub, spoke);
-  alog.info({ node: process.version, hubUrl, agentId, concurrency: cfg.concurrency, fieldManager: cfg.fieldManager, force: cfg.forceConflicts, leaderElect: cfg.leaderElect, evictionGracePeriodMs: cfg.evictionGracePeriodMs }, "work agent starting");
+  alog.info({ hubUrl, agentId, concurrency: cfg.concurrency, fieldManager: cfg.fieldManager, force: cfg.forceConflicts, leaderElect: cfg.leaderElect, evictionGracePeriodMs: cfg.evictionGracePeriodMs }, "work agent starting");
 
   const electionAc = new AbortController();
   let electionLoop: Promise<void> = Promise.resolve();

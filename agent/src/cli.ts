@@ -3,20 +3,27 @@
  * config.ts (`work-agent --help`). Exit codes: 0 after a clean stop on
  * SIGTERM/SIGINT, 2 on a usage error, 1 on any other failure to start.
  */
-import { UsageError, createLogger, ensureError, parseFlags, renderHelp, type LogLevel } from "@work-api/runtime";
+import { UsageError, createLogger, ensureError, parseFlags, readBuildInfo, renderHelp, versionLine, type LogLevel } from "@work-api/runtime";
 import { runAgent } from "./agent.js";
 import { AGENT_DESCRIPTION, AGENT_FLAGS, AGENT_USAGE, toConfig } from "./config.js";
+
+/** This package's version and the commit it was built from. */
+const build = readBuildInfo(new URL("../", import.meta.url));
 
 async function main(): Promise<number> {
   let parsed;
   try {
-    parsed = parseFlags(AGENT_FLAGS, process.argv.slice(2));
+    parsed = parseFlags(AGENT_FLAGS, process.argv.slice(2), process.env, { version: true });
   } catch (err) {
     process.stderr.write(`work-agent: ${ensureError(err).message}\nRun 'work-agent --help' for the flags.\n`);
     return 2;
   }
   if (parsed.help) {
-    process.stdout.write(renderHelp(AGENT_USAGE, AGENT_DESCRIPTION, AGENT_FLAGS) + "\n");
+    process.stdout.write(renderHelp(AGENT_USAGE, AGENT_DESCRIPTION, AGENT_FLAGS, { version: versionLine("work-agent", build) }) + "\n");
+    return 0;
+  }
+  if (parsed.version) {
+    process.stdout.write(versionLine("work-agent", build) + "\n");
     return 0;
   }
   if (parsed.positionals.length > 0) {
@@ -31,6 +38,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = createLogger({ level: cfg.logLevel as LogLevel, name: "work-agent", pretty: cfg.logFormat === "text" });
+  log.info({ version: build.version, commit: build.commit, node: process.version }, "work-agent starting");
   const ac = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {

@@ -8,6 +8,7 @@ import { AGENT_LEASE_NAME, CLUSTER_ID_PROPERTY, CLUSTER_PROPERTIES_ANNOTATION, K
 import { clients, hubKubeconfig, isNotFound, pinnedKubeVersion, spokeKubeconfig, uniqueName, waitFor } from "./env.js";
 import { AGENT_BIN, mintAgentKubeconfig, startAgent } from "./agent-harness.js";
 import { AGENT_FLAGS } from "@work-api/agent";
+import { REPO, gitShortHead, packageVersion, runBin, stampBuild } from "./build-info.js";
 
 const hub = clients(hubKubeconfig());
 const spoke2 = clients(spokeKubeconfig(2));
@@ -31,6 +32,16 @@ describe("work-agent command line", () => {
       expect(r.stdout).toContain(`--${f.name}`);
       if (f.env) expect(r.stdout).toContain(f.env);
     }
+  });
+
+  it("--version prints the package version and the commit it was built from, and --help says so", () => {
+    stampBuild();
+    const line = `work-agent ${packageVersion("agent")} (commit ${gitShortHead()})`;
+    // No hub kubeconfig needed, as with --help.
+    const r = runBin("work-agent", ["--version"], { ...process.env, WORK_AGENT_HUB_KUBECONFIG: "" });
+    expect(r).toEqual({ code: 0, stdout: `${line}\n`, stderr: "" });
+    expect(packageVersion("agent")).toBe(packageVersion("."));
+    expect(runBin("work-agent", ["--help"]).stdout).toContain(`  --version\n      Print the version and exit: ${line}\n`);
   });
 
   it("exits 2 with a clear message when the hub kubeconfig is missing", () => {
@@ -81,10 +92,10 @@ describe("work-agent command line", () => {
       expect(await agent.stop("SIGTERM")).toBe(0);
     }
     expect(agent.output()).toContain("work agent stopped");
-    // The agent runs on the Node.js release `make test` pins (scripts/versions.env), not the toolchain's.
-    const start = agent.output().split("\n").find((l) => l.includes('"work agent starting"'));
-    expect(start, "the agent's start line").toBeDefined();
-    expect((JSON.parse(start!) as { node?: string }).node).toBe(process.env.E2E_EXPECT_NODE ?? process.version);
+    // The start-up log line names the build, and the Node.js release `make test` pins
+    // (scripts/versions.env), not the toolchain's.
+    const starting = agent.output().split("\n").find((l) => l.includes('"work-agent starting"'));
+    expect(JSON.parse(starting ?? "{}")).toMatchObject({ version: packageVersion("agent"), commit: gitShortHead(), node: process.env.E2E_EXPECT_NODE ?? process.version });
   });
 
   it("exits 2 naming both ways to set the cluster name when neither is there", async () => {
@@ -116,5 +127,22 @@ describe("work-agent command line", () => {
       expect(await second.stop()).toBe(0);
       expect(await first.stop()).toBe(0);
     }
+  });
+});
+
+describe("the build stamp (scripts/build-info.ts)", () => {
+  const print = (env: NodeJS.ProcessEnv): string => spawnSync("npx", ["tsx", "scripts/build-info.ts", "--print"], { cwd: REPO, env, encoding: "utf8", timeout: 60_000 }).stdout;
+
+  it("takes $WORK_API_COMMIT (an image build without .git), else git, else says unknown", () => {
+    expect(JSON.parse(print({ ...process.env, WORK_API_COMMIT: "f00ba47" }))).toEqual({ commit: "f00ba47" });
+    expect(JSON.parse(print(process.env))).toEqual({ commit: gitShortHead() });
+    // A tree that is not a git work tree (a tarball): no git to ask.
+    expect(JSON.parse(print({ ...process.env, GIT_DIR: "/nonexistent" }))).toEqual({ commit: "unknown" });
+  });
+
+  it("leaves the git tree clean", () => {
+    stampBuild();
+    const st = spawnSync("git", ["status", "--porcelain", "--untracked-files=all", "--", "agent", "hub", "packages/localplane"], { cwd: REPO, encoding: "utf8" });
+    expect(st.stdout.split("\n").filter((l) => l.includes("build-info"))).toEqual([]);
   });
 });

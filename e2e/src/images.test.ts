@@ -15,6 +15,7 @@ import { KubeClient, isNotFound } from "@work-api/runtime";
 import { clients, hubKubeconfig, spokeKubeconfig, testNamespace, waitFor } from "./env.js";
 import { REPO, mintAgentKubeconfig, startAgent } from "./agent-harness.js";
 import { condition, waitForWorkCondition, workObject } from "./work-helpers.js";
+import { gitShortHead, packageVersion } from "./build-info.js";
 
 const ServiceAccounts = { group: "", version: "v1", resource: "serviceaccounts", kind: "ServiceAccount", namespaced: true } as const;
 const AGENT_IMAGE = process.env.E2E_AGENT_IMAGE ?? "";
@@ -78,8 +79,8 @@ describe.skipIf(AGENT_IMAGE === "" || HUB_IMAGE === "")("the work-agent and work
       const uid = user.split(":")[0];
       expect(uid).not.toBe("0");
       expect(uid).not.toBe("root");
-      const version = execFileSync("chroot", [`--userspec=${user}`, rootfs, "node", "--version"], { encoding: "utf8" }).trim();
-      expect(version).toBe(process.env.E2E_EXPECT_NODE ?? `v${/NODE_VERSION=(\S+)/.exec(readFileSync(join(REPO, "scripts/versions.env"), "utf8"))?.[1]}`);
+      const nodeVersion = execFileSync("chroot", [`--userspec=${user}`, rootfs, "node", "--version"], { encoding: "utf8" }).trim();
+      expect(nodeVersion).toBe(process.env.E2E_EXPECT_NODE ?? `v${/NODE_VERSION=(\S+)/.exec(readFileSync(join(REPO, "scripts/versions.env"), "utf8"))?.[1]}`);
       const prod = productionPackages();
       expect(prod.has("pino")).toBe(true);
       expect(prod.has("typescript")).toBe(false);
@@ -90,6 +91,9 @@ describe.skipIf(AGENT_IMAGE === "" || HUB_IMAGE === "")("the work-agent and work
       for (const src of ["agent/src", "hub/src", "packages/runtime/src", "packages/localplane", "e2e"]) expect(existsSync(join(rootfs, "app", src)), `/app/${src} in the image`).toBe(false);
       const help = execFileSync("chroot", [`--userspec=${user}`, rootfs, "node", bin, "--help"], { encoding: "utf8" });
       expect(help).toContain(`Usage: ${what}`);
+      // Stamped at build time (make images passes WORK_API_COMMIT), though the image has no .git.
+      const version = execFileSync("chroot", [`--userspec=${user}`, rootfs, "node", bin, "--version"], { encoding: "utf8" }).trim();
+      expect(version).toBe(`${what} ${packageVersion(what === "work-agent" ? "agent" : "hub")} (commit ${gitShortHead()})`);
     });
   }
 

@@ -13,6 +13,7 @@ import { parse as parseYaml } from "yaml";
 import { CLUSTER_MANAGER_LABEL, ClusterProfileResource, WorkResource, type ClusterProfile, type Condition, type KubeObject, type Work } from "@work-api/api";
 import { KubeClient } from "@work-api/runtime";
 import { hubKubeconfig, testNamespace, uniqueName } from "./env.js";
+import { gitShortHead, packageVersion, runBin, stampBuild } from "./build-info.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
 const BIN = join(REPO, "hub/bin/kubectl-work.js");
@@ -82,6 +83,18 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => admin.close());
+
+describe("--version of the hub package's bins", () => {
+  it("prints the package version and the commit it was built from, and --help says so", () => {
+    stampBuild();
+    for (const bin of ["kubectl-work", "work-hub"]) {
+      const line = `${bin} ${packageVersion("hub")} (commit ${gitShortHead()})`;
+      expect(runBin(bin, ["--version"]), bin).toEqual({ code: 0, stdout: `${line}\n`, stderr: "" });
+      expect(runBin(bin, ["--help"]).stdout, bin).toContain(`  --version\n      Print the version and exit: ${line}\n`);
+    }
+    expect(runBin("kubectl-work", ["version"]).stdout).toBe(`kubectl-work ${packageVersion("hub")} (commit ${gitShortHead()})\n`);
+  });
+});
 
 describe("kubectl work status", () => {
   const ns = testNamespace("kw-status");

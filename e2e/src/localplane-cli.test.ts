@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive } from "@work-api/localplane";
 import { kubectl, kubectlOk, pinnedKubeVersion, waitFor } from "./env.js";
+import { gitShortHead, packageVersion, runBin, stampBuild } from "./build-info.js";
 
 const bin = fileURLToPath(new URL("../../packages/localplane/bin/localplane.js", import.meta.url));
 const compiled = fileURLToPath(new URL("../../packages/localplane/dist/cli.js", import.meta.url));
@@ -87,6 +88,14 @@ describe("localplane CLI", () => {
     const up = runSync(["up", "--help"]);
     expect(up.stdout).toMatch(/--dir DIR.*default \.localplane/);
     expect(up.stdout).toContain("--clean");
+  });
+
+  it("--version prints the package version and the commit it was built from", () => {
+    stampBuild();
+    const line = `localplane ${packageVersion("packages/localplane")} (commit ${gitShortHead()})`;
+    expect(runBin("localplane", ["--version"])).toEqual({ code: 0, stdout: `${line}\n`, stderr: "" });
+    expect(runBin("localplane", ["--help"]).stdout).toContain(`localplane --version`);
+    expect(runBin("localplane", ["--help"]).stdout).toContain(`This is ${line}.`);
   });
 
   it("fails with a clear message and no stack trace on user errors", () => {

@@ -3,24 +3,31 @@
  * spoke-side bootstrap of a cluster's agent. Exit codes: 0 done, 1 failure
  * (including a lost leader Lease), 2 usage error.
  */
-import { UsageError, ensureError, parseFlags, renderHelp, setupSignalHandler } from "@work-api/runtime";
+import { UsageError, ensureError, parseFlags, readBuildInfo, renderHelp, setupSignalHandler, versionLine } from "@work-api/runtime";
 import { HUB_DESCRIPTION, HUB_FLAGS, HUB_USAGE, toHubConfig } from "./config.js";
 import { cliLogger, startHub } from "./hub.js";
 import { runJoin } from "./join-command.js";
 
+/** This package's version and the commit it was built from. */
+const build = readBuildInfo(new URL("../", import.meta.url));
+
 const io = { out: (t: string): boolean => process.stdout.write(t), err: (t: string): boolean => process.stderr.write(t) };
 
 async function runController(argv: readonly string[]): Promise<number> {
-  const { values, positionals, help } = parseFlags(HUB_FLAGS, argv);
+  const { values, positionals, help, version } = parseFlags(HUB_FLAGS, argv, process.env, { version: true });
   if (help) {
-    io.out(renderHelp(HUB_USAGE, HUB_DESCRIPTION, HUB_FLAGS) + "\n");
+    io.out(renderHelp(HUB_USAGE, HUB_DESCRIPTION, HUB_FLAGS, { version: versionLine("work-hub", build) }) + "\n");
+    return 0;
+  }
+  if (version) {
+    io.out(versionLine("work-hub", build) + "\n");
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unknown command "${positionals[0]}" (commands: join)`);
   const config = toHubConfig(values);
   const log = cliLogger(config);
   const hub = await startHub({ ...config, logger: log });
-  log.info({ hubUrl: hub.hub.server, leaderElect: config.leaderElect, healthPort: hub.healthPort, metricsPort: hub.metricsPort }, "work-hub started");
+  log.info({ version: build.version, commit: build.commit, hubUrl: hub.hub.server, leaderElect: config.leaderElect, healthPort: hub.healthPort, metricsPort: hub.metricsPort }, "work-hub started");
   const signals = setupSignalHandler({ logger: log });
   signals.signal.addEventListener("abort", () => void hub.stop(), { once: true });
   try {

@@ -8,6 +8,10 @@ describe("expandShortFlags", () => {
     expect(expandShortFlags(["-nspoke1", "-ojson"])).toEqual(["--namespace=spoke1", "--output=json"]);
     expect(expandShortFlags(["-n=spoke1", "-o=", "-h"])).toEqual(["--namespace=spoke1", "--output=", "--help"]);
   });
+  it("rewrites -l, and the boolean -A and -w, alone or grouped", () => {
+    expect(expandShortFlags(["get", "-A", "-l", "app=web", "-lx=y"])).toEqual(["get", "--all-namespaces", "--selector", "app=web", "--selector=x=y"]);
+    expect(expandShortFlags(["-w", "-Aw", "-w=false", "-Ax"])).toEqual(["--watch", "--all-namespaces", "--watch", "--watch=false", "-Ax"]);
+  });
   it("leaves long flags, unknown short flags and anything after -- alone", () => {
     expect(expandShortFlags(["--namespace", "x", "-x", "--", "-n"])).toEqual(["--namespace", "x", "-x", "--", "-n"]);
   });

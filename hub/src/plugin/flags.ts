@@ -44,6 +44,35 @@ const CLUSTER_MANAGER: FlagSpec = {
   description: "Only ClusterProfiles labelled x-k8s.io/cluster-manager=<this> (the hub controller's --cluster-manager-name).",
 };
 
+const GET_NAMESPACE: FlagSpec = {
+  name: "namespace",
+  type: "string",
+  defaultText: "the context's namespace, else \"default\"",
+  description: "Namespace to list: the hub namespace of one cluster (named after the cluster). Short: -n.",
+};
+
+const ALL_NAMESPACES: FlagSpec = {
+  name: "all-namespaces",
+  type: "bool",
+  default: false,
+  description: "List the Works of every namespace, with a NAMESPACE column. Short: -A.",
+};
+
+const SELECTOR: FlagSpec = {
+  name: "selector",
+  type: "string",
+  description: "Only Works whose labels match this selector, as kubectl takes it (a=b,c!=d,e in (f,g),!h). Short: -l.",
+};
+
+const WATCH: FlagSpec = {
+  name: "watch",
+  type: "bool",
+  default: false,
+  description:
+    "After printing the status, print it again on every change until Ctrl-C, and exit 0 then, or when the Work is deleted. " +
+    "With -o json one JSON document per change, one per line. Short: -w.",
+};
+
 function output(formats: readonly string[]): FlagSpec {
   return {
     name: "output",
@@ -58,28 +87,58 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [KUBECONFIG, CONTEXT];
 
 export const STATUS_OUTPUTS = ["text", "json", "yaml"] as const;
 export const CLUSTERS_OUTPUTS = ["text", "json", "yaml"] as const;
+export const GET_OUTPUTS = ["text", "wide", "json", "yaml"] as const;
 
-export const STATUS_FLAGS: readonly FlagSpec[] = [...GLOBAL_FLAGS, NAMESPACE, output(STATUS_OUTPUTS)];
+export const STATUS_FLAGS: readonly FlagSpec[] = [...GLOBAL_FLAGS, NAMESPACE, output(STATUS_OUTPUTS), WATCH];
+export const GET_FLAGS: readonly FlagSpec[] = [...GLOBAL_FLAGS, GET_NAMESPACE, ALL_NAMESPACES, SELECTOR, output(GET_OUTPUTS)];
+/** Flags of commands that take none but --help. */
+export const NO_FLAGS: readonly FlagSpec[] = [];
 export const CLUSTERS_FLAGS: readonly FlagSpec[] = [...GLOBAL_FLAGS, INVENTORY_NAMESPACE, CLUSTER_MANAGER, output(CLUSTERS_OUTPUTS)];
 
 export const PLUGIN_USAGE = `${PLUGIN} COMMAND [flags]`;
 export const PLUGIN_DESCRIPTION =
   "Work API (KEP-6456) plugin for kubectl, run against the hub cluster.\n\n" +
   "Commands:\n" +
-  "  status NAME -n CLUSTER   a Work's conditions and a tree of its manifests with theirs\n" +
+  "  status NAME -n CLUSTER   a Work's conditions and a tree of its manifests with theirs (-w: follow it)\n" +
+  "  get [-n CLUSTER | -A]    Works at a glance: their conditions, applied manifests, the first failing one\n" +
   "  clusters                 each cluster's health, Kubernetes version and Work counts\n" +
-  "  join CLUSTER             print the spoke-side bootstrap of CLUSTER's work-agent\n\n" +
+  "  join CLUSTER             print the spoke-side bootstrap of CLUSTER's work-agent\n" +
+  "  completion SHELL         print a shell completion script (bash, zsh, fish)\n" +
+  "  version                  print the version and the git commit it was built from (also --version)\n\n" +
   `Run \`${PLUGIN} COMMAND --help\` for a command's flags. Colours only when stdout is a terminal and\n` +
   "NO_COLOR is unset. Exit codes: 0 done, 1 not found or API error, 2 usage error.";
 
-export const STATUS_USAGE = `${PLUGIN} status NAME -n CLUSTER [-o text|json|yaml] [flags]`;
+export const STATUS_USAGE = `${PLUGIN} status NAME -n CLUSTER [-o text|json|yaml] [-w] [flags]`;
 export const STATUS_DESCRIPTION =
   "Shows the Work NAME in namespace CLUSTER: its generation and age, its conditions (Applied, Progressing,\n" +
   "Available, Degraded) and a tree of its manifests in order, each with the conditions the agent reported\n" +
   "(✓ True, ✗ False, ? Unknown for Applied and Available) and its status feedback values, if any. Manifests\n" +
   "the agent has not reported on yet are shown as pending. Long messages are wrapped to the terminal and\n" +
-  "trimmed after three lines; -o yaml shows them whole.";
+  "trimmed after three lines; -o yaml shows them whole.\n\n" +
+  "With -w (--watch) it keeps watching the Work and prints the status again whenever it changes (its spec,\n" +
+  "status or deletion; not a label or annotation edit), after a line with the time, until Ctrl-C; then it\n" +
+  "exits 0. A Work deleted meanwhile is reported, and the command exits 0. The watch reconnects by itself\n" +
+  "when it ends or its resourceVersion expires (410).";
 
+export const GET_USAGE = `${PLUGIN} get [NAME...] [-n CLUSTER | -A] [-l SELECTOR] [-o text|wide|json|yaml] [flags]`;
+export const GET_DESCRIPTION =
+  "Lists Works (the named ones, else all of the namespace, or of every namespace with -A) one per line:\n" +
+  "the status of their Applied, Available and Degraded conditions, how many of their manifests are applied\n" +
+  "(MANIFESTS), the first failing manifest (Applied=False or Degraded=True) as `ordinal kind/name: reason`\n" +
+  "with the number of others (FAILING), and their age. A status marked * was computed for an older\n" +
+  "generation of the Work (the agent has not caught up yet). -o wide adds Progressing and the generation and\n" +
+  "lists every failing manifest; -o json|yaml print every failing manifest with its message.\n" +
+  `\`${PLUGIN} status NAME -n CLUSTER\` shows one Work in full.`;
+
+export const COMPLETION_USAGE = `${PLUGIN} completion bash|zsh|fish`;
+export const COMPLETION_DESCRIPTION =
+  "Prints a script that completes the commands, flags and Work names of kubectl-work in that shell:\n\n" +
+  "  bash:  source <(kubectl-work completion bash)      # e.g. in ~/.bashrc\n" +
+  "  zsh:   source <(kubectl-work completion zsh)       # after compinit\n" +
+  "  fish:  kubectl-work completion fish | source\n\n" +
+  "For `kubectl work <TAB>`, kubectl (v1.26 or later, with its own completion loaded) asks the executable\n" +
+  "kubectl_complete-work, which ships beside kubectl-work: put both on PATH and nothing else is needed.\n" +
+  "Both ask `kubectl-work __complete ARGS...`, which lists Works and namespaces from the hub.";
 export const CLUSTERS_USAGE = `${PLUGIN} clusters [--inventory-namespace NS] [-o text|json|yaml] [flags]`;
 export const CLUSTERS_DESCRIPTION =
   "Lists the ClusterProfiles of the inventory namespace: their Joined and ControlPlaneHealthy conditions,\n" +
@@ -90,12 +149,15 @@ export const CLUSTERS_DESCRIPTION =
 
 export const JOIN_PLUGIN_USAGE = `${PLUGIN} join CLUSTER [flags] | kubectl --context <spoke> apply -f -`;
 
-/** Long names of the short flags. */
-const SHORT: Record<string, string> = { n: "namespace", o: "output" };
+/** Long names of the short flags that take a value. */
+const SHORT: Record<string, string> = { n: "namespace", o: "output", l: "selector" };
+/** Long names of the short boolean flags (they may be grouped: `-Aw`). */
+const SHORT_BOOL: Record<string, string> = { A: "all-namespaces", w: "watch" };
 
 /**
  * Rewrites kubectl's short forms into long flags: `-n X`, `-nX`, `-n=X`,
- * `-o json`, `-ojson`, and `-h`. Everything after `--` is left alone.
+ * `-o json`, `-ojson`, `-l a=b`, `-A`, `-w` and `-h`. Everything after `--`
+ * is left alone.
  */
 export function expandShortFlags(argv: readonly string[]): string[] {
   const out: string[] = [];
@@ -110,6 +172,14 @@ export function expandShortFlags(argv: readonly string[]): string[] {
       continue;
     }
     const m = /^-([a-zA-Z])(=?)(.*)$/.exec(a);
+    const bool = m ? SHORT_BOOL[m[1]!] : undefined;
+    if (m && bool !== undefined) {
+      const grouped = [...m[3]!].map((c) => SHORT_BOOL[c]);
+      if (m[2] === "=") out.push(`--${bool}=${m[3]!}`);
+      else if (grouped.every((g) => g !== undefined)) out.push(`--${bool}`, ...grouped.map((g) => `--${g}`));
+      else out.push(a);
+      continue;
+    }
     const long = m ? SHORT[m[1]!] : undefined;
     if (m && long !== undefined) {
       out.push(m[3] !== "" || m[2] === "=" ? `--${long}=${m[3]!}` : `--${long}`);

@@ -6,7 +6,7 @@ import { parse as parseYaml } from "yaml";
 import { ClusterProfileResource, WorkResource, type KubeObject, type Work } from "@work-api/api";
 import { FakeApiServer, type KubeClient } from "@work-api/runtime";
 import { JOIN_FLAGS } from "../config.js";
-import { CLUSTERS_FLAGS, GLOBAL_FLAGS, STATUS_FLAGS } from "./flags.js";
+import { CLUSTERS_FLAGS, GET_FLAGS, GLOBAL_FLAGS, STATUS_FLAGS } from "./flags.js";
 import { appliedWork, cond, failedWork, NOW, profile, unknownWork } from "./fixtures.test-util.js";
 import { PER_NAMESPACE_LIST_MAX, runPlugin, type PluginDeps } from "./run.js";
 import { workStatusView } from "./status.js";
@@ -252,10 +252,12 @@ describe("help and commands", () => {
   it("documents every flag of every command", async () => {
     const top = await run(["--help"]);
     expect(top.code).toBe(0);
-    for (const c of ["status NAME -n CLUSTER", "clusters", "join CLUSTER"]) expect(top.out).toContain(c);
+    for (const c of ["status NAME -n CLUSTER", "get [-n CLUSTER | -A]", "clusters", "join CLUSTER", "completion SHELL", "version"]) expect(top.out).toContain(c);
+    expect(top.out).toMatch(/\n {2}--version\n {6}Print the version and exit: kubectl-work \S+ \(commit \S+\)\n/);
     for (const f of GLOBAL_FLAGS) expect(top.out).toContain(`--${f.name}`);
     for (const [cmd, flags] of [
       ["status", STATUS_FLAGS],
+      ["get", GET_FLAGS],
       ["clusters", CLUSTERS_FLAGS],
       ["join", JOIN_FLAGS],
     ] as const) {
@@ -272,7 +274,7 @@ describe("help and commands", () => {
     const none = await run([]);
     expect(none.code).toBe(2);
     expect(none.err).toContain("Usage: kubectl work COMMAND");
-    expect(await run(["frobnicate"])).toMatchObject({ code: 2, err: `kubectl work: unknown command "frobnicate" (commands: status, clusters, join)\nRun 'kubectl work --help' for usage.\n` });
+    expect(await run(["frobnicate"])).toMatchObject({ code: 2, err: `kubectl work: unknown command "frobnicate" (commands: status, get, clusters, join, completion, version)\nRun 'kubectl work --help' for usage.\n` });
     expect((await run(["--kubeconfig", kc, "status"])).code).toBe(2);
   });
 

@@ -34,6 +34,13 @@ describe("parseCli", () => {
     expect(() => parseCli(["freeze", "hub"])).toThrow(/a cluster name and a component/);
   });
 
+  it("parses --version (and `version`), which takes no arguments", () => {
+    expect(parseCli(["--version"])).toEqual({ kind: "version" });
+    expect(parseCli(["version"])).toEqual({ kind: "version" });
+    expect(() => parseCli(["--version", "x"])).toThrow(UsageError);
+    expect(HELP.main).toContain("localplane --version");
+  });
+
   it("routes --help to the command's help", () => {
     expect(parseCli([])).toEqual({ kind: "help" });
     expect(parseCli(["--help"])).toEqual({ kind: "help" });

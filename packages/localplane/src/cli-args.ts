@@ -11,6 +11,7 @@ export const DEFAULT_DIR = ".localplane";
 
 export type Command =
   | { kind: "help"; topic?: string }
+  | { kind: "version" }
   | {
       kind: "up";
       dir: string;
@@ -40,6 +41,7 @@ Usage:
   localplane freeze NAME COMPONENT       SIGSTOP one process of a running cluster (a hung server)
   localplane thaw NAME COMPONENT         SIGCONT it again
   localplane help [COMMAND]              help for a command (or: localplane COMMAND --help)
+  localplane --version                   print the version and the git commit it was built from
 
 Each cluster gets an admin kubeconfig at DIR/NAME/kubeconfig (context, cluster
 and user named NAME; static bearer token of user localplane-admin in group
@@ -120,7 +122,7 @@ ${DIR_HELP}
 `,
 };
 
-const COMMANDS = ["up", "down", "status", "kubeconfig", "freeze", "thaw", "help"] as const;
+const COMMANDS = ["up", "down", "status", "kubeconfig", "freeze", "thaw", "help", "version"] as const;
 
 function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>["options"]): ReturnType<typeof parseArgs> {
   try {
@@ -137,6 +139,10 @@ function str(v: unknown): string | undefined {
 export function parseCli(argv: readonly string[]): Command {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === "-h" || cmd === "--help") return { kind: "help" };
+  if (cmd === "--version" || cmd === "version") {
+    if (rest.length > 0) throw new UsageError(`--version takes no arguments (got "${rest.join(" ")}")`);
+    return { kind: "version" };
+  }
   if (!(COMMANDS as readonly string[]).includes(cmd)) throw new UsageError(`unknown command "${cmd}" (try: localplane --help)`);
   if (cmd === "help") return { kind: "help", topic: rest[0] };
 

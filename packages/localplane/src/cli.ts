@@ -11,6 +11,7 @@ import { clusterPaths } from "./state.js";
 import { COMPONENTS } from "./cluster.js";
 import { liveProcesses, readPidFile } from "./pidfile.js";
 import { signal } from "./proc.js";
+import { versionLine } from "./version.js";
 
 const out = (s: string): void => void process.stdout.write(s.endsWith("\n") ? s : s + "\n");
 const err = (s: string): void => void process.stderr.write(`localplane: ${s}\n`);
@@ -144,7 +145,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const cmd = parseCli(argv);
     switch (cmd.kind) {
       case "help":
-        out(helpText(cmd.topic));
+        out(helpText(cmd.topic) + (cmd.topic === undefined ? `\nThis is ${versionLine()}.\n` : ""));
+        return 0;
+      case "version":
+        out(versionLine());
         return 0;
       case "up":
         return await up(cmd);

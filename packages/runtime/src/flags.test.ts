@@ -43,3 +43,17 @@ describe("renderHelp", () => {
     expect(text).toContain("env: X_CONCURRENCY");
   });
 });
+
+describe("--version", () => {
+  it("is accepted only when asked for, and then needs no required flag", () => {
+    expect(() => parseFlags(specs, ["--version"], {})).toThrow(UsageError);
+    const r = parseFlags(specs, ["--version"], {}, { version: true });
+    expect(r).toMatchObject({ version: true, help: false });
+    expect(parseFlags(specs, ["--kubeconfig", "a"], {}, { version: true }).version).toBe(false);
+  });
+
+  it("is listed in the help with the line it prints", () => {
+    expect(renderHelp("x", "Does x.", specs)).not.toContain("--version");
+    expect(renderHelp("x", "Does x.", specs, { version: "x 1.2.3 (commit abc1234)" })).toContain("  --version\n      Print the version and exit: x 1.2.3 (commit abc1234)");
+  });
+});

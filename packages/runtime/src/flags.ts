@@ -51,9 +51,23 @@ function convert(spec: FlagSpec, raw: string | boolean, from: string): string | 
   }
 }
 
-/** Parses argv (without node and script) against the table. `--help` sets `help: true`. */
-export function parseFlags(specs: readonly FlagSpec[], argv: readonly string[], env: NodeJS.ProcessEnv = process.env): { values: FlagValues; positionals: string[]; help: boolean } {
+export interface ParseOptions {
+  /** Accept `--version` (sets `version: true`; required flags are then not required, as with `--help`). */
+  version?: boolean;
+}
+
+/**
+ * Parses argv (without node and script) against the table. `--help` sets `help: true`, and with
+ * `opts.version` `--version` sets `version: true`.
+ */
+export function parseFlags(
+  specs: readonly FlagSpec[],
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  opts: ParseOptions = {},
+): { values: FlagValues; positionals: string[]; help: boolean; version: boolean } {
   const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } };
+  if (opts.version === true) options.version = { type: "boolean" };
   for (const s of specs) options[s.name] = { type: s.type === "bool" ? "boolean" : "string" };
   // Allow --flag=false for booleans, as Go programs do.
   const args = argv.map((a) => a);
@@ -80,11 +94,12 @@ export function parseFlags(specs: readonly FlagSpec[], argv: readonly string[], 
     else values[s.name] = s.default;
   }
   const help = parsed.values.help === true;
-  if (!help) {
+  const version = (parsed.values as Record<string, unknown>).version === true;
+  if (!help && !version) {
     const missing = specs.filter((s) => s.required && values[s.name] === undefined);
     if (missing.length > 0) throw new UsageError(`missing required flag ${missing.map((s) => `--${s.name}${s.env ? ` (or $${s.env})` : ""}`).join(", ")}`);
   }
-  return { values, positionals: parsed.positionals, help };
+  return { values, positionals: parsed.positionals, help, version };
 }
 
 function defaultText(s: FlagSpec): string {
@@ -94,8 +109,13 @@ function defaultText(s: FlagSpec): string {
   return JSON.stringify(s.default);
 }
 
+export interface HelpOptions {
+  /** The `--version` line (see versionLine): lists `--version`, saying what it prints. */
+  version?: string;
+}
+
 /** Renders a help text: usage line, description, then one block per flag. */
-export function renderHelp(usage: string, description: string, specs: readonly FlagSpec[]): string {
+export function renderHelp(usage: string, description: string, specs: readonly FlagSpec[], opts: HelpOptions = {}): string {
   const lines = [`Usage: ${usage}`, "", description, "", "Flags:"];
   for (const s of specs) {
     const arg = s.type === "bool" ? "[=true|false]" : ` <${s.type === "duration" ? "duration" : s.type === "int" ? "n" : "value"}>`;
@@ -104,5 +124,6 @@ export function renderHelp(usage: string, description: string, specs: readonly F
     lines.push(`      default: ${defaultText(s)}${s.env ? `; env: ${s.env}` : ""}`);
   }
   lines.push("  --help", "      Show this help.");
+  if (opts.version !== undefined) lines.push("  --version", `      Print the version and exit: ${opts.version}`);
   return lines.join("\n");
 }

@@ -26,3 +26,4 @@ export * from "./fake-discovery.js";
 export * from "./fake-apiserver.js";
 export * from "./flags.js";
 export * from "./duration.js";
+export * from "./version.js";
