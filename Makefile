@@ -73,8 +73,9 @@ images: install
 # Builds the images and runs them from their mounted file systems (chroot as
 # the image's user) against the local planes: e2e/src/images.test.ts. .ci/run calls it.
 test-images: build
-	read -r agent hub < <(bash scripts/build-images.sh | tail -n1); \
-	E2E_AGENT_IMAGE="$$agent" E2E_HUB_IMAGE="$$hub" bash scripts/run-e2e.sh e2e/src/images.test.ts
+	set -euo pipefail; out="$$(bash scripts/build-images.sh | tail -n1)"; read -r agent hub <<<"$$out"; \
+	test -n "$$agent" && test -n "$$hub"; \
+	E2E_REQUIRE_IMAGES=1 E2E_AGENT_IMAGE="$$agent" E2E_HUB_IMAGE="$$hub" bash scripts/run-e2e.sh e2e/src/images.test.ts
 
 # Longer randomized runs than `make test` gives them: the differential agent test
 # (DIFF_RUNS sequences of up to DIFF_STEPS Work edits; DIFF_SEED=<n> reproduces one)

@@ -13,7 +13,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["packages/*/src/**/*.test.ts", "agent/src/**/*.test.ts", "hub/src/**/*.test.ts", "deploy/**/*.test.ts"],
+          include: ["packages/*/src/**/*.test.ts", "agent/src/**/*.test.ts", "hub/src/**/*.test.ts", "deploy/**/*.test.ts", "scripts/**/*.test.ts"],
           environment: "node",
         },
       },

@@ -9,7 +9,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { CLUSTER_ID_PROPERTY, ClusterPropertyResource, type AppliedWork, type ClusterProperty, type KubeObject, type Work } from "@work-api/api";
 import { ApplyFailureReason, LastApplied, appliedWorkOwners, type ResourceMapping } from "@work-api/apply";
 import { existsSync, readFileSync } from "node:fs";
-import { Controller, EventRecorder, KubeClient, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNoAnswer, isNotFound, type Logger } from "@work-api/runtime";
+import { Controller, EventRecorder, KubeClient, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNoAnswer, isNotFound, readBuildInfo, type Logger } from "@work-api/runtime";
 import { AppliedWorkCache } from "./applied-works.js";
 import { userOfExecutorFlag } from "./executor.js";
 import type { AgentConfig } from "./config.js";
@@ -23,7 +23,8 @@ import { ManifestsFailedError, PruneFailedError, SpokeUnreachableError, WorkReco
 import { SpokeCache } from "./spoke.js";
 import { workChanged } from "./predicates.js";
 
-const USER_AGENT = "work-agent/0.1.0";
+const BUILD = readBuildInfo(new URL("../", import.meta.url));
+const USER_AGENT = `work-agent/${BUILD.version}`;
 
 function loadKubeConfig(path: string | undefined): KubeConfig {
   const kc = new KubeConfig();
@@ -155,6 +156,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     appliedWorks: () => appliedWorks.informer.list(),
     credentialsRejected: () => creds.rejected,
     idleRestarts: () => ({ hub: idleRestarts([works.informer]), spoke: idleRestarts([appliedWorks.informer, ...spokeObjects.informers()]) }),
+    identity: { clusterName, hubNamespace, version: BUILD.version },
   });
   const reconciler = new WorkReconciler({
     events: { event: (w, type, reason, message) => recorder.event({ apiVersion: w.apiVersion, kind: w.kind, metadata: w.metadata }, type, reason, message) },

@@ -61,6 +61,8 @@ export interface AgentMetricSources {
   credentialsRejected: () => number;
   /** Watches restarted for idleness so far, on the hub and on the spoke. */
   idleRestarts: () => { hub: number; spoke: number };
+  /** Which cluster this agent serves, for `work_agent_info` (alerts join on it to name the cluster). */
+  identity?: { clusterName: string; hubNamespace: string; version: string };
 }
 
 /** Where the agent reports what happened. */
@@ -98,6 +100,10 @@ export function agentMetrics(registry: Registry, src: AgentMetricSources): Agent
     labelNames: ["condition", "status"],
     collect: () => setConditionCounts(works, src.works(), WORK_CONDITIONS),
   });
+  // Every agent runs in namespace work-agent: this info series is what tells clusters apart in a
+  // central Prometheus (join on namespace and pod), as kube-state-metrics' *_info series do.
+  const info = registry.gauge({ name: "work_agent_info", help: "1, labelled with the cluster this agent serves, its hub namespace and its version.", labelNames: ["cluster_name", "hub_namespace", "version"] });
+  if (src.identity !== undefined) info.set({ cluster_name: src.identity.clusterName, hub_namespace: src.identity.hubNamespace, version: src.identity.version }, 1);
   const leader = registry.gauge({ name: "work_agent_leader", help: "1 while this replica reconciles (holds the leader Lease, or runs without leader election)." });
   leader.set(0);
   return {

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parser } from "@prometheus-io/lezer-promql";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { agentMetrics, countRequests, reachabilityGauge } from "@work-api/agent";
 import { hubMetrics } from "@work-api/hub";
 import { Controller, KubeClient, Registry } from "@work-api/runtime";
@@ -91,14 +91,26 @@ function unknown(exprs: readonly string[], families: Map<string, Set<string>>): 
   return problems;
 }
 
+interface RuleDoc {
+  apiVersion: string;
+  kind: string;
+  metadata: { namespace?: string };
+  spec: { groups: { rules: { alert: string; expr: string; for?: string; annotations?: { summary?: string } }[] }[] };
+}
+/** The hub's rules (on the hub) and the agents' (on each spoke). */
+const RULE_FILES = ["hub/prometheusrule.yaml", "spoke/prometheusrule.yaml"];
+const ruleDoc = (f: string): RuleDoc => parse(readFileSync(`${dir}/${f}`, "utf8")) as RuleDoc;
+
 function ruleExprs(): string[] {
-  const doc = parse(readFileSync(`${dir}/prometheusrule.yaml`, "utf8")) as { kind: string; spec: { groups: { rules: { alert: string; expr: string }[] }[] } };
-  expect(doc.kind).toBe("PrometheusRule");
-  return doc.spec.groups.flatMap((g) => g.rules.map((r) => r.expr));
+  return RULE_FILES.flatMap((f) => {
+    const doc = ruleDoc(f);
+    expect(doc.kind).toBe("PrometheusRule");
+    return doc.spec.groups.flatMap((g) => g.rules.map((r) => r.expr));
+  });
 }
 
 function dashboardExprs(): string[] {
-  const d = JSON.parse(readFileSync(`${dir}/work-api-dashboard.json`, "utf8")) as {
+  const d = JSON.parse(readFileSync(`${dir}/hub/work-api-dashboard.json`, "utf8")) as {
     panels: { type: string; targets?: { expr: string }[] }[];
     templating: { list: { type: string; query?: { query: string } | string }[] };
   };
@@ -130,13 +142,31 @@ describe("deploy/monitoring", () => {
   it("the PrometheusRule names only registered metrics and labels, and has the alerts the runbook needs", () => {
     const exprs = ruleExprs();
     expect(unknown(exprs, families)).toEqual([]);
-    const doc = parse(readFileSync(`${dir}/prometheusrule.yaml`, "utf8")) as { apiVersion: string; spec: { groups: { rules: { alert: string; for?: string; annotations?: { summary?: string } }[] }[] } };
-    expect(doc.apiVersion).toBe("monitoring.coreos.com/v1");
-    const alerts = doc.spec.groups.flatMap((g) => g.rules);
+    for (const f of RULE_FILES) expect(ruleDoc(f).apiVersion, f).toBe("monitoring.coreos.com/v1");
+    const alerts = RULE_FILES.flatMap((f) => ruleDoc(f).spec.groups.flatMap((g) => g.rules));
+    // The hub's rules read only the hub's series, the agents' only the agents' (each goes where those are scraped).
+    for (const r of ruleDoc("hub/prometheusrule.yaml").spec.groups.flatMap((g) => g.rules)) expect(r.expr, r.alert).not.toMatch(/work_agent_/);
+    for (const r of ruleDoc("spoke/prometheusrule.yaml").spec.groups.flatMap((g) => g.rules)) {
+      expect(r.expr, r.alert).not.toMatch(/work_hub_/);
+      // Every agent runs in namespace work-agent: an agent alert names its cluster through work_agent_info.
+      expect(r.expr, r.alert).toMatch(/group_left \(cluster_name[^)]*\) work_agent_info/);
+      expect(r.annotations?.summary, r.alert).toContain("{{ $labels.cluster_name }}");
+    }
     expect(alerts.map((a) => a.alert)).toEqual(expect.arrayContaining(["WorkAgentNotReporting", "WorkFailing", "WorkEvictionPending"]));
     for (const a of alerts) {
       expect(a.for, a.alert).toMatch(/^\d+m$/);
       expect(a.annotations?.summary, a.alert).toBeTruthy();
+    }
+  });
+
+  it("each kustomization (hub, spoke) puts everything in the one namespace that exists on its cluster", () => {
+    for (const [k, ns] of [["hub", "fleet-system"], ["spoke", "work-agent"]] as const) {
+      const kust = parse(readFileSync(`${dir}/${k}/kustomization.yaml`, "utf8")) as { resources: string[]; configMapGenerator?: { namespace?: string; files: string[] }[] };
+      for (const r of kust.resources) {
+        expect(r, `${k}: ${r} inside the kustomization's directory (kustomize's load restrictor)`).not.toMatch(/\.\./);
+        for (const doc of parseAllDocuments(readFileSync(`${dir}/${k}/${r}`, "utf8"))) expect((doc.toJS() as { metadata: { namespace?: string } }).metadata.namespace, `${k}/${r}`).toBe(ns);
+      }
+      for (const g of kust.configMapGenerator ?? []) expect(g.namespace, `${k} configMapGenerator`).toBe(ns);
     }
   });
 

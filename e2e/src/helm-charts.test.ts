@@ -336,6 +336,93 @@ describe("the charts render what the other install paths do (drift)", () => {
   });
 });
 
+interface RenderedPod {
+  replicas?: number;
+  template: {
+    metadata: { annotations?: Record<string, string>; labels?: Record<string, string> };
+    spec: {
+      serviceAccountName?: string;
+      imagePullSecrets?: { name: string }[];
+      nodeSelector?: Record<string, string>;
+      tolerations?: unknown[];
+      affinity?: unknown;
+      volumes?: { name: string }[];
+      containers: { image: string; imagePullPolicy?: string; args: string[]; env?: { name: string; value?: string }[]; resources?: unknown; ports?: { name: string; containerPort: number }[]; volumeMounts?: { name: string; mountPath: string }[] }[];
+    };
+  };
+}
+
+/** The Deployment of a rendered chart, and the ci/ values it was rendered with. */
+async function renderedWithCiValues(chart: string, namespace: string): Promise<{ spec: RenderedPod; values: Record<string, unknown>; all: KubernetesObject[] }> {
+  const file = join(chart, "ci/custom-values.yaml");
+  const all = docs(await template(chart, namespace, ["-f", file]));
+  const dep = all.find((o) => o.kind === "Deployment") as unknown as { spec: RenderedPod } | undefined;
+  expect(dep, "a Deployment").toBeDefined();
+  return { spec: dep!.spec, values: parse(readFileSync(file, "utf8")) as Record<string, unknown>, all };
+}
+
+describe("the values reach the rendered objects (ci/custom-values.yaml)", () => {
+  for (const [name, chart] of [["work-hub", HUB_CHART], ["work-agent", AGENT_CHART]] as const) {
+    it(`${name}: image, pull policy and secrets, replicas, resources, ports, extra args, env and volumes, scheduling, pod metadata`, async () => {
+      const { spec, values: v } = await renderedWithCiValues(chart, `${name}-ns`);
+      const image = v.image as { repository: string; tag: string; pullPolicy: string };
+      const c = spec.template.spec.containers[0]!;
+      expect(c.image).toBe(`${image.repository}:${image.tag}`);
+      expect(c.imagePullPolicy).toBe(image.pullPolicy);
+      expect(spec.template.spec.imagePullSecrets).toEqual(v.imagePullSecrets);
+      expect(spec.replicas).toBe(v.replicas);
+      expect(c.resources).toEqual(v.resources);
+      const ports = v.ports as { health: number; metrics: number };
+      expect(c.args).toContain(`--health-addr=:${ports.health}`);
+      expect(c.args).toContain(`--metrics-addr=:${ports.metrics}`);
+      expect(c.ports).toEqual(expect.arrayContaining([expect.objectContaining({ containerPort: ports.metrics }), expect.objectContaining({ containerPort: ports.health })]));
+      // Extra args come last, after the chart's own, so they can override them.
+      const extra = v.extraArgs as string[];
+      expect(c.args.slice(-extra.length)).toEqual(extra);
+      expect(c.args).toContain("--leader-elect=false");
+      for (const e of v.extraEnv as { name: string; value: string }[]) expect(c.env).toContainEqual(e);
+      for (const m of v.extraVolumeMounts as { name: string; mountPath: string }[]) expect(c.volumeMounts).toContainEqual(m);
+      for (const vol of v.extraVolumes as { name: string }[]) expect(spec.template.spec.volumes).toContainEqual(vol);
+      expect(spec.template.spec.nodeSelector).toEqual(v.nodeSelector);
+      expect(spec.template.spec.tolerations).toEqual(v.tolerations);
+      expect(spec.template.spec.affinity).toEqual(v.affinity);
+      expect(spec.template.metadata.annotations).toMatchObject(v.podAnnotations as Record<string, string>);
+      expect(spec.template.metadata.labels).toMatchObject(v.podLabels as Record<string, string>);
+    });
+  }
+
+  it("work-hub: hub URL, hub CA, cluster manager name, the release namespace as inventory, no admission policies when off", async () => {
+    const { spec, values: v, all } = await renderedWithCiValues(HUB_CHART, "inv-ci");
+    const args = spec.template.spec.containers[0]!.args;
+    expect(args).toContain(`--hub-url=${v.hubUrl as string}`);
+    expect(args).toContain("--inventory-namespace=inv-ci");
+    expect(args).toContain(`--cluster-manager-name=${v.clusterManagerName as string}`);
+    expect(args.some((a) => a.startsWith("--hub-ca-file="))).toBe(true);
+    const ca = all.find((o) => o.kind === "ConfigMap") as unknown as { data: Record<string, string> } | undefined;
+    expect(Object.values(ca?.data ?? {})).toContain(v.hubCA);
+    expect(all.some((o) => o.kind === "ValidatingAdmissionPolicy")).toBe(false);
+    expect(all.some((o) => o.kind === "CustomResourceDefinition")).toBe(false);
+    expect(all.find((o) => o.kind === "Namespace")?.metadata?.labels).toMatchObject({ "multicluster.x-k8s.io/clusterset": "fleet-a" });
+  });
+
+  it("work-agent: cluster name, hub namespace, the hub kubeconfig Secret by name, the executor mode, CRDs when asked", async () => {
+    const { spec, values: v, all } = await renderedWithCiValues(AGENT_CHART, "work-agent");
+    const args = spec.template.spec.containers[0]!.args;
+    const hk = v.hubKubeconfig as { secretName: string; server: string };
+    expect(args).toContain(`--cluster-name=${v.clusterName as string}`);
+    expect(args).toContain(`--hub-namespace=${v.hubNamespace as string}`);
+    expect(args).toContain(`--hub-kubeconfig-secret=work-agent/${hk.secretName}`);
+    const secret = all.find((o) => o.kind === "Secret" && o.metadata?.name === hk.secretName) as unknown as { stringData?: Record<string, string>; data?: Record<string, string> } | undefined;
+    expect(secret, `Secret ${hk.secretName}`).toBeDefined();
+    const kubeconfig = secret!.stringData?.kubeconfig ?? Buffer.from(secret!.data?.kubeconfig ?? "", "base64").toString();
+    expect(kubeconfig).toContain(hk.server);
+    expect(all.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata?.name).sort()).toEqual(["appliedworks.multicluster.x-k8s.io", "clusterproperties.about.k8s.io"]);
+    // cluster-admin mode: the executor's workload rules are cluster-admin's.
+    const binding = all.find((o) => o.kind === "ClusterRoleBinding" && (o as unknown as { roleRef: { name: string } }).roleRef.name === "cluster-admin");
+    expect(binding, "executor bound to cluster-admin").toBeDefined();
+  });
+});
+
 describe("invalid values fail rendering with a message", () => {
   const cases: [string, string, string[], RegExp][] = [
     ["work-agent", AGENT_CHART, ["-f", join(CHARTS, "testdata/work-agent-invalid-executor-rbac.yaml")], /at '\/executor\/rbac': value must be one of 'default', 'cluster-admin', 'none'/],

@@ -118,6 +118,8 @@ describe("metrics of work-hub and work-agent", () => {
     expect(sumMetric(after, "workqueue_queue_duration_seconds_count", { name: "work" })).toBeGreaterThan(0);
     expect(sumMetric(after, "workqueue_work_duration_seconds_count", { name: "work" })).toBeGreaterThan(0);
     expect(sumMetric(after, "controller_runtime_reconcile_time_seconds_count", { controller: "work" })).toBeGreaterThan(0);
+    // The series the agent alerts join on to name the cluster (all agents run in namespace work-agent).
+    expect(sumMetric(after, "work_agent_info", { cluster_name: cluster, hub_namespace: cluster })).toBe(1);
   });
 
   it("counts drift reverted on the spoke: an out-of-band edit (a conflict forced) and a deletion", async () => {
