@@ -81,6 +81,14 @@ export function sleep(ms: number, signal?: AbortSignal, resolveOnAbort = false):
   });
 }
 
+/** The reason of a {@link deadline} signal whose time ran out (named `TimeoutError`, as the DOM's). */
+export class DeadlineExceededError extends Error {
+  override readonly name = "TimeoutError";
+  constructor(readonly timeoutMs: number) {
+    super(`deadline of ${Math.round(timeoutMs)} ms exceeded`);
+  }
+}
+
 /** A signal that aborts after a time or with its parent, and the way to release it. */
 export interface Deadline {
   readonly signal: AbortSignal;
@@ -99,11 +107,7 @@ export interface Deadline {
 export function deadline(ms: number, parent?: AbortSignal): Deadline {
   const ac = new AbortController();
   const onParent = (): void => ac.abort(parent?.reason);
-  const timer = setTimeout(() => {
-    const e = new Error(`deadline of ${Math.round(ms)} ms exceeded`);
-    e.name = "TimeoutError";
-    ac.abort(e);
-  }, Math.max(1, ms));
+  const timer = setTimeout(() => ac.abort(new DeadlineExceededError(ms)), Math.max(1, ms));
   if (parent?.aborted === true) onParent();
   else parent?.addEventListener("abort", onParent, { once: true });
   return {

@@ -168,9 +168,10 @@ describe("WorkQueue", () => {
     q.add("b");
     q.add("a"); // deduplicated: not an add, as in client-go
     q.addRateLimited("c");
+    q.addAfter("d", 1_000); // a RequeueAfter: client-go counts it as a retry too
     expect(await v("workqueue_depth")).toBe(2);
     expect(await v("workqueue_adds_total")).toBe(2);
-    expect(await v("workqueue_retries_total")).toBe(1);
+    expect(await v("workqueue_retries_total")).toBe(2);
     expect(await v("workqueue_queue_duration_seconds_count")).toBe(0);
     const a = await q.get();
     expect(await v("workqueue_queue_duration_seconds_count")).toBe(1);

@@ -62,6 +62,8 @@ export class WorkQueue {
   /** Queues `key` after `delayMs` (immediately when ≤ 0). An earlier pending delay for the key wins. */
   addAfter(key: string, delayMs: number): void {
     if (this.shuttingDown) return;
+    // client-go counts every delayed add as a retry (a RequeueAfter too), not only rate-limited ones.
+    this.metrics.retried();
     if (delayMs <= 0) {
       this.add(key);
       return;
@@ -82,7 +84,6 @@ export class WorkQueue {
   /** Queues `key` after its rate limiter's delay (grows with each call until `forget`). */
   addRateLimited(key: string): void {
     if (this.shuttingDown) return;
-    this.metrics.retried();
     this.addAfter(key, this.rateLimiter.when(key));
   }
 
