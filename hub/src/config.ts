@@ -7,6 +7,7 @@ import type { FlagSpec, FlagValues } from "@work-api/runtime";
 import { UsageError } from "@work-api/runtime";
 import { DEFAULT_CLUSTER_MANAGER } from "./names.js";
 import { validateTokenPolicy } from "./token-schedule.js";
+import { BUILD } from "./build.js";
 
 const KUBECONFIG_FLAG: FlagSpec = {
   name: "kubeconfig",
@@ -59,7 +60,7 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
   INVENTORY_FLAG,
   MANAGER_FLAG,
   { name: "agent-namespace", type: "string", env: "WORK_HUB_AGENT_NAMESPACE", default: "work-agent", description: "Namespace on the spoke the agent runs in." },
-  { name: "agent-image", type: "string", env: "WORK_HUB_AGENT_IMAGE", default: "work-agent:0.1.0", description: "Container image of the agent." },
+  { name: "agent-image", type: "string", env: "WORK_HUB_AGENT_IMAGE", default: `work-agent:${BUILD.version}`, description: "Container image of the agent (default: this release's)." },
   { name: "executor-rbac", type: "string", default: "default", description: "Rights of the default executor (ServiceAccount work-executor, which writes the objects of Works without spec.executor): default (namespaced workload kinds, in the aggregated ClusterRole work-executor; add kinds by labelling a ClusterRole work.multicluster.x-k8s.io/aggregate-to-work-executor=true), cluster-admin (every Work may write anything: an explicit choice), none (bind your own)." },
   { name: "print", type: "string", default: "manifests", description: "manifests: everything to apply on the spoke; kubeconfig: only the agent's hub kubeconfig (to run an agent outside the cluster)." },
   { name: "wait", type: "duration", default: 60_000, description: "How long to wait for the hub controller to register the cluster and mint its kubeconfig." },

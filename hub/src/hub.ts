@@ -15,6 +15,7 @@ import { hubEndpoint, type HubEndpoint } from "./kubeconfig.js";
 import { hubMetrics } from "./metrics.js";
 import { FIELD_MANAGER } from "./names.js";
 import type { EventSink } from "./ports.js";
+import { HUB_USER_AGENT } from "./build.js";
 
 /** Options of {@link startHub}: any {@link HubConfig} field (defaults as the CLI's), plus injectables. */
 export type StartHubOptions = Partial<HubConfig> & {
@@ -75,7 +76,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<RunningHu
   const kc = loadKubeConfig(config.kubeconfig);
   const hub = hubEndpoint(kc, { hubUrl: config.hubUrl, caFile: config.hubCaFile });
   // Its requests (and every term's, which share its connections) count rest_client_requests_total.
-  const client = KubeClient.fromKubeConfig(kc, { userAgent: "work-hub/0.1.0", logger: log, registry });
+  const client = KubeClient.fromKubeConfig(kc, { userAgent: HUB_USER_AGENT, logger: log, registry });
   // One recorder per term (below), on the term's client: no Event either once the Lease is lost.
   const recorders: EventRecorder[] = [];
 

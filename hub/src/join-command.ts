@@ -11,6 +11,7 @@ import type { Secret } from "./credentials.js";
 import { EXECUTOR_RBAC_CHOICES, renderJoin, type ExecutorRbac } from "./join.js";
 import { AGENT_KUBECONFIG_SECRET, KUBECONFIG_KEY, clusterNamespace } from "./names.js";
 import { Core } from "./ports.js";
+import { HUB_USER_AGENT } from "./build.js";
 
 export interface JoinCommandIO {
   out: (text: string) => void;
@@ -19,7 +20,7 @@ export interface JoinCommandIO {
 
 /** Client for --kubeconfig, or the default chain. */
 export function clientFor(kubeconfig: string | undefined): KubeClient {
-  const opts = { userAgent: "work-hub/0.1.0" };
+  const opts = { userAgent: HUB_USER_AGENT };
   return kubeconfig ? KubeClient.fromFile(kubeconfig, opts) : KubeClient.fromDefault(opts);
 }
 
