@@ -417,9 +417,12 @@ describe("the values reach the rendered objects (ci/custom-values.yaml)", () => 
     const kubeconfig = secret!.stringData?.kubeconfig ?? Buffer.from(secret!.data?.kubeconfig ?? "", "base64").toString();
     expect(kubeconfig).toContain(hk.server);
     expect(all.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata?.name).sort()).toEqual(["appliedworks.multicluster.x-k8s.io", "clusterproperties.about.k8s.io"]);
-    // cluster-admin mode: the executor's workload rules are cluster-admin's.
-    const binding = all.find((o) => o.kind === "ClusterRoleBinding" && (o as unknown as { roleRef: { name: string } }).roleRef.name === "cluster-admin");
-    expect(binding, "executor bound to cluster-admin").toBeDefined();
+    // executor.rbac=cluster-admin: the executor's workload piece grants everything (one binding in every mode, as join).
+    expect(v.executor).toEqual({ rbac: "cluster-admin" });
+    expect(rulesOf(all, "ClusterRole", "work-executor-workloads")).toEqual([
+      { apiGroups: ["*"], resources: ["*"], verbs: ["*"] },
+      { nonResourceURLs: ["*"], verbs: ["*"] },
+    ]);
   });
 });
 
