@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { ClusterProfileResource, WorkResource, type KubeObject, type Work } from "@work-api/api";
@@ -8,30 +5,9 @@ import { FakeApiServer, type KubeClient } from "@work-api/runtime";
 import { JOIN_FLAGS } from "../config.js";
 import { CLUSTERS_FLAGS, GET_FLAGS, GLOBAL_FLAGS, STATUS_FLAGS } from "./flags.js";
 import { appliedWork, cond, failedWork, NOW, profile, unknownWork } from "./fixtures.test-util.js";
+import { kubeconfigFor } from "./harness.test-util.js";
 import { PER_NAMESPACE_LIST_MAX, runPlugin, type PluginDeps } from "./run.js";
 import { workStatusView } from "./status.js";
-
-const dir = mkdtempSync(join(tmpdir(), "kubectl-work-run-"));
-
-function kubeconfigFor(server: string, namespace?: string): string {
-  const path = join(dir, `kc-${Math.random().toString(36).slice(2)}`);
-  writeFileSync(
-    path,
-    [
-      "apiVersion: v1",
-      "kind: Config",
-      "current-context: hub",
-      "clusters:",
-      `- name: hub\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true`,
-      "users:",
-      "- name: admin\n  user:\n    token: secret",
-      "contexts:",
-      `- name: hub\n  context:\n    cluster: hub\n    user: admin${namespace ? `\n    namespace: ${namespace}` : ""}`,
-      `- name: elsewhere\n  context:\n    cluster: hub\n    user: admin\n    namespace: spoke2`,
-    ].join("\n") + "\n",
-  );
-  return path;
-}
 
 interface Run {
   code: number;
@@ -73,7 +49,6 @@ beforeAll(async () => {
 afterAll(async () => {
   client.close();
   await fake.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
