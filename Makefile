@@ -15,6 +15,7 @@ help:
 	@echo "make soak   - the randomized differential agent test and the hostile-manifest fuzz with longer budgets (SOAK_RUNS, SOAK_STEPS, SOAK_FUZZ_CASES)"
 	@echo "make images - build the work-agent and work-hub images (podman); make test-images also runs them"
 	@echo "make test-compat - the compatibility subset of the e2e suite on the oldest supported Kubernetes (v1.35)"
+	@echo "make helm-check - helm lint and helm template of both charts (helm built and cached)"
 
 $(NPM_STAMP): package.json package-lock.json $(wildcard */package.json packages/*/package.json)
 	npm ci --no-audit --no-fund

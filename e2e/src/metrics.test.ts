@@ -152,10 +152,25 @@ describe("metrics of work-hub and work-agent", () => {
     expect(sumMetric(m, "controller_runtime_reconcile_total", { controller: "registration", result: "success" })).toBeGreaterThan(0);
     expect(sumMetric(m, "controller_runtime_max_concurrent_reconciles", { controller: "health" })).toBe(4);
     expect(sumMatching(m, "rest_client_requests_total", { code: /^2\d\d$/, method: /^GET$/, host: new RegExp(`^${hubHost.replace(/\./g, "\\.")}$`) })).toBeGreaterThan(0);
-    const age = sumMetric(m, "work_hub_cluster_heartbeat_age_seconds", { cluster });
-    expect(has(m, "work_hub_cluster_heartbeat_age_seconds")).toBe(true);
+    const series = `work_hub_cluster_heartbeat_age_seconds{cluster="${cluster}"}`;
+    expect(m.has(series), series).toBe(true);
+    const age = m.get(series)!;
     expect(age).toBeGreaterThanOrEqual(0);
     expect(age).toBeLessThan(30);
     expect(sumMetric(m, "work_hub_leader")).toBe(1);
+  });
+
+  // Last: it stops the agent. The signal of WorkAgentNotReporting is this age growing past the lease.
+  it("shows a stopped agent's heartbeat ageing past its lease duration, and the cluster no longer Joined", async () => {
+    const series = `work_hub_cluster_heartbeat_age_seconds{cluster="${cluster}"}`;
+    const fresh = (await hubMetrics()).get(series);
+    expect(fresh, series).toBeLessThan(4);
+    expect(await agent!.stop()).toBe(0);
+    const m = await waitFor(async () => {
+      const s = await hubMetrics();
+      return (s.get(series) ?? 0) > 8 ? s : undefined;
+    }, { timeoutMs: 30_000, message: `${series} > 8 s (twice the 4 s lease) after the agent stopped` });
+    await waitFor(async () => sumMetric(await hubMetrics(), "work_hub_clusters", { condition: "Joined", status: "True" }) === 0, { timeoutMs: 30_000, message: "no cluster Joined=True" });
+    expect(m.get(series)).toBeGreaterThan(8);
   });
 });
