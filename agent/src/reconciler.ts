@@ -9,7 +9,7 @@
  * (released when another Work still lists it); the final inventory; the
  * Work's status (a patch of what changed).
  */
-import { API_VERSION, WORK_FINALIZER, type AppliedWork, type DeleteOption, type OwnerReference, type Work } from "@work-api/api";
+import { API_VERSION, WORK_FINALIZER, type AppliedWork, type OwnerReference, type Work } from "@work-api/api";
 import {
   ApplyFailureReason,
   LastApplied,
@@ -31,7 +31,6 @@ import type { HubWorks, SpokeAppliedWorks, SpokeObjects } from "./ports.js";
 import { nextWorkStatus, statusPatch } from "./status.js";
 import { AGENT_LABEL, EXECUTOR_ANNOTATION, WORK_ID_LABEL, agentObjectLabel, isLettingGo } from "./labels.js";
 import { actorOf, executorUser } from "./executor.js";
-import { describeDeleteOption, orphanTest } from "./delete-option.js";
 import type { Target } from "@work-api/apply";
 
 export interface ReconcilerOptions {
@@ -91,7 +90,6 @@ function summary(results: readonly ManifestResult[], pruned: readonly PruneResul
     ["configured", count("configured")],
     ["pruned", pruned.filter((p) => p.action === "pruned").length],
     ["released", pruned.filter((p) => p.action === "released").length],
-    ["orphaned", pruned.filter((p) => p.action === "orphaned").length],
   ] as const;
   const changed = parts.filter(([, n]) => n > 0);
   return changed.length > 0 ? changed.map(([a, n]) => `${a} ${n}`).join(", ") : undefined;
@@ -205,7 +203,7 @@ export class WorkReconciler {
       this.unanswered.delete(key);
     }
     const plan = planInventory(previous, results);
-    const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, key, target, [...plan.applied, ...plan.kept], current.spec?.deleteOption) : [];
+    const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, fieldManager, target, [...plan.applied, ...plan.kept]) : [];
     // Only this Work's own entries stay listed (a handed-off Namespace deleted on the way is not one).
     const stillThere = pruned.filter((p) => (p.action === "terminating" || p.action === "failed") && plan.prune.includes(p.ref)).map((p) => p.ref);
     const inventory = [...plan.applied, ...plan.kept, ...stillThere].sort((a, b) => a.ordinal - b.ordinal);
@@ -283,9 +281,7 @@ export class WorkReconciler {
     return this.o.spoke.as(user);
   }
 
-  private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, work: string, target: Target, keep: readonly AppliedRef[] = [], deleteOption?: DeleteOption): Promise<PruneResult[]> {
-    const fieldManager = this.fieldManager(work);
-    const orphan = orphanTest(deleteOption);
+  private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, fieldManager: string, target: Target, keep: readonly AppliedRef[] = []): Promise<PruneResult[]> {
     const res = await pruneObjects(refs, {
       target,
       mapper: this.o.spoke.mapper,
@@ -293,16 +289,15 @@ export class WorkReconciler {
       ownerUid: aw.metadata.uid!,
       inUse: this.inUseCheck(aw.metadata.name!),
       keep,
-      ...(orphan ? { orphan, ownMetadata: { labels: [agentObjectLabel(this.o.agentId)], annotations: [appliedAnnotation(this.workId(work))] } } : {}),
     });
-    for (const p of res) if (p.action === "pruned" || p.action === "released" || p.action === "orphaned") this.lastApplied.forget(mappingOf(p.ref), p.ref.namespace, p.ref.name, fieldManager);
+    for (const p of res) if (p.action === "pruned" || p.action === "released") this.lastApplied.forget(mappingOf(p.ref), p.ref.namespace, p.ref.name, fieldManager);
     return res;
   }
 
   /** Lets go of every object in the AppliedWork; true when all are gone or released and the AppliedWork is deleted. */
-  private async deleteAll(current: AppliedWork, work: string, name: string, user: string | undefined, deleteOption?: DeleteOption): Promise<boolean> {
+  private async deleteAll(current: AppliedWork, work: string, name: string, user: string | undefined): Promise<boolean> {
     const aw = isLettingGo(current) ? current : await this.o.appliedWorks.markLettingGo(current);
-    const res = await this.letGo((aw.status?.appliedResources ?? []).map(refFromMeta), aw, name, this.writer(user), [], deleteOption);
+    const res = await this.letGo((aw.status?.appliedResources ?? []).map(refFromMeta), aw, this.fieldManager(name), this.writer(user));
     const failures = res.filter((r) => r.action === "failed");
     if (failures.length > 0) throw new PruneFailedError(work, failures);
     const remaining = res.filter((r) => r.action === "terminating");
@@ -319,12 +314,10 @@ export class WorkReconciler {
     if (!(work.metadata.finalizers ?? []).includes(WORK_FINALIZER)) return {};
     const name = work.metadata.name!;
     const aw = await this.o.appliedWorks.get(awName);
-    const option = work.spec?.deleteOption;
-    if (aw && !(await this.deleteAll(aw, `${this.o.hubNamespace}/${name}`, name, executorUser(work, this.o.defaultExecutor), option))) {
+    if (aw && !(await this.deleteAll(aw, `${this.o.hubNamespace}/${name}`, name, executorUser(work, this.o.defaultExecutor)))) {
       return { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
     }
-    const how = describeDeleteOption(option);
-    this.o.events?.event(work, "Normal", "GarbageCollected", how === "Foreground" ? "Every object this Work applied was deleted from the spoke or released" : `Every object this Work applied was deleted from the spoke, released or orphaned (deleteOption ${how})`);
+    this.o.events?.event(work, "Normal", "GarbageCollected", "Every object this Work applied was deleted from the spoke or released");
     await this.o.works.removeFinalizer(work, WORK_FINALIZER);
     this.o.log.info({ work: `${this.o.hubNamespace}/${name}` }, "work garbage-collected on the spoke");
     return {};

@@ -141,14 +141,7 @@ export class SpokeCache implements SpokeObjects {
       read: (m, ns, name) => this.read(m, ns, name),
       apply: (m, obj, opts) => this.apply(m, obj, opts, writer),
       delete: (m, ns, name, pre) => this.delete(m, ns, name, pre, writer),
-      mergePatch: (m, ns, name, patch) => this.mergePatch(m, ns, name, patch, writer),
     };
-  }
-
-  async mergePatch(m: ResourceMapping, namespace: string | undefined, name: string, patch: object, client: KubeClient = this.o.client): Promise<KubeObject> {
-    const out = await client.patch<KubeObject>(refOf(m), name, patch, { ...(m.namespaced && namespace ? { namespace } : {}), type: "merge" });
-    this.entries.get(gvrKey(m))?.written.remember(makeKey(m.namespaced ? out.metadata?.namespace : undefined, out.metadata?.name ?? ""), out);
-    return out;
   }
 
   async apply(m: ResourceMapping, object: KubeObject, opts: ApplyOptions, client: KubeClient = this.o.client): Promise<ApplyResponse> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { appliedWork, emptyWork, failedWork, LONG_MESSAGE, NOW, unknownWork, work, cond } from "./fixtures.test-util.js";
-import { deleteOptionText, feedbackEntries, manifestLabel, renderStatusText, statusSymbol, workStatusView } from "./status.js";
+import { feedbackEntries, manifestLabel, renderStatusText, statusSymbol, workStatusView } from "./status.js";
 
 const text = (w: Parameters<typeof workStatusView>[0], width = 120, color = false): string => renderStatusText(workStatusView(w), { now: NOW, color, width });
 
@@ -16,7 +16,6 @@ describe("workStatusView (-o json)", () => {
       creationTimestamp: "2026-02-25T09:00:00Z",
       deletionTimestamp: null,
       manifestCount: 3,
-      deleteOption: null,
     });
     expect(v.manifests.map((m) => m.identifier.ordinal)).toEqual([0, 1, 2]);
     expect(v.manifests[0]).toMatchObject({ identifier: { kind: "ConfigMap", resource: "configmaps", namespace: "default", name: "cm" }, pending: false, inSpec: true });
@@ -56,16 +55,6 @@ describe("workStatusView (-o json)", () => {
   it("takes the oldest observed generation of the Work's conditions", () => {
     expect(workStatusView(unknownWork()).work).toMatchObject({ generation: 5, observedGeneration: 4 });
     expect(workStatusView(emptyWork()).work.observedGeneration).toBeNull();
-  });
-
-  it("shows a deleteOption in the header and in JSON, naming what stays on the spoke", () => {
-    const w = failedWork();
-    const withOption = { ...w, spec: { ...w.spec, deleteOption: { propagationPolicy: "SelectivelyOrphan" as const, selectivelyOrphans: { orphaningRules: [{ group: "", resource: "configmaps", namespace: "default", name: "db-schema" }, { group: "apps", resource: "deployments", namespace: "web", name: "api" }] } } } };
-    const v = workStatusView(withOption);
-    expect(v.work.deleteOption).toEqual(withOption.spec.deleteOption);
-    expect(renderStatusText(v, { now: NOW, color: false, width: 400 })).toMatch(/Delete option: +SelectivelyOrphan \(these stay on the spoke when let go of: configmaps default\/db-schema, deployments.apps web\/api\)/);
-    expect(renderStatusText(workStatusView(w), { now: NOW, color: false, width: 400 })).not.toContain("Delete option");
-    expect(deleteOptionText({ propagationPolicy: "Orphan" })).toContain("Orphan");
   });
 
   it("is a plain JSON object with stable keys", () => {

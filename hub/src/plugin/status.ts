@@ -4,7 +4,7 @@
  * conditions as a table, and a tree of its manifests in ordinal order with
  * each manifest's conditions and status feedback beneath it.
  */
-import type { Condition, DeleteOption, KubeObject, ManifestCondition, ResourceIdentifier, Work } from "@work-api/api";
+import type { Condition, KubeObject, ManifestCondition, ResourceIdentifier, Work } from "@work-api/api";
 import { age } from "./age.js";
 import { layoutRows, paint, renderTable, sanitize, truncate, type Cell, type Tone } from "./text.js";
 
@@ -51,8 +51,6 @@ export interface WorkView {
   deletionTimestamp: string | null;
   /** Number of manifests in spec.workload.manifests. */
   manifestCount: number;
-  /** spec.deleteOption as written; null when absent (Foreground). */
-  deleteOption: DeleteOption | null;
 }
 
 /** What `kubectl work status -o json` prints. Keys are always present, in this order. */
@@ -168,7 +166,6 @@ export function workStatusView(work: Work): WorkStatusView {
       creationTimestamp: meta.creationTimestamp ?? null,
       deletionTimestamp: meta.deletionTimestamp ?? null,
       manifestCount: specManifests.length,
-      deleteOption: work.spec?.deleteOption ?? null,
     },
     conditions,
     manifests: [...manifests, ...extra],
@@ -275,7 +272,6 @@ function headerBlock(v: WorkStatusView, o: TextOptions): string[] {
   ] as const;
   const summary = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
   rows.push(["Manifests:", `${w.manifestCount}${summary.length > 0 ? ` (${summary.join(", ")})` : ""}`]);
-  if (w.deleteOption !== null) rows.push(["Delete option:", sanitize(deleteOptionText(w.deleteOption))]);
   const labelWidth = Math.max(...rows.map(([k]) => k.length)) + 2;
   return rows.map(([k, val]) => `${paint(k.padEnd(labelWidth), "bold", o.color)}${val}`.trimEnd());
 }
@@ -350,13 +346,4 @@ function manifestsBlock(v: WorkStatusView, o: TextOptions): string[] {
 /** The whole text of `kubectl work status`, ending with a newline. */
 export function renderStatusText(v: WorkStatusView, o: TextOptions): string {
   return [...headerBlock(v, o), "", ...conditionsBlock(v, o), "", ...manifestsBlock(v, o)].join("\n") + "\n";
-}
-
-/** "Orphan", or "SelectivelyOrphan: configmaps default/db-schema, namespaces team-a" (what stays on the spoke). */
-export function deleteOptionText(o: DeleteOption): string {
-  const policy = o.propagationPolicy ?? "Foreground";
-  if (policy !== "SelectivelyOrphan") return policy === "Orphan" ? "Orphan (every object stays on the spoke when let go of)" : policy;
-  const rules = o.selectivelyOrphans?.orphaningRules ?? [];
-  const named = rules.map((r) => `${r.group ? `${r.resource}.${r.group}` : r.resource} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`);
-  return `SelectivelyOrphan (these stay on the spoke when let go of: ${named.join(", ") || "none"})`;
 }

@@ -49,24 +49,8 @@ export interface WorkloadTemplate {
   manifests?: KubeObject[];
 }
 
-/** An object to leave on the managed cluster (matched exactly; "" for the core group or no namespace). */
-export interface OrphaningRule {
-  group?: string;
-  resource: string;
-  namespace?: string;
-  name: string;
-}
-
-/** What happens to a Work's objects when the Work is deleted or a manifest removed (as OCM ManifestWork). */
-export interface DeleteOption {
-  /** Foreground (default): deleted; Orphan: all left; SelectivelyOrphan: those of the rules left. */
-  propagationPolicy?: "Foreground" | "Orphan" | "SelectivelyOrphan";
-  selectivelyOrphans?: { orphaningRules: OrphaningRule[] };
-}
-
 export interface WorkSpec {
   workload?: WorkloadTemplate;
-  deleteOption?: DeleteOption;
   [extension: string]: unknown;
 }
 

@@ -84,34 +84,6 @@ class FakeTarget implements Target {
     this.store.delete(k);
     return "deleted";
   }
-  patches: object[] = [];
-  async mergePatch(m: ResourceMapping, ns: string | undefined, name: string, patch: object): Promise<KubeObject> {
-    this.served(m);
-    const k = this.key(m, ns, name);
-    const cur = this.store.get(k);
-    if (!cur) throw Object.assign(new Error("not found"), { statusCode: 404, status: { message: "not found", details: { name } } });
-    const md = (patch as { metadata?: Record<string, unknown> }).metadata ?? {};
-    if (md.resourceVersion !== undefined && md.resourceVersion !== cur.metadata?.resourceVersion) throw Object.assign(new Error("conflict"), { statusCode: 409 });
-    this.patches.push(patch);
-    const next = structuredClone(cur);
-    const meta = next.metadata as Record<string, unknown>;
-    for (const [key, v] of Object.entries(md)) {
-      if (key === "resourceVersion") continue;
-      if (v === null) delete meta[key];
-      else if (Array.isArray(v)) meta[key] = v;
-      else if (typeof v === "object") {
-        const into = { ...((meta[key] as Record<string, unknown>) ?? {}) };
-        for (const [kk, vv] of Object.entries(v as Record<string, unknown>)) {
-          if (vv === null) delete into[kk];
-          else into[kk] = vv;
-        }
-        meta[key] = into;
-      }
-    }
-    next.metadata!.resourceVersion = String(++this.rv);
-    this.store.set(k, next);
-    return next;
-  }
 }
 
 const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "demo" } };
@@ -267,43 +239,6 @@ describe("pruneObjects", () => {
     expect(t.store.get("configmaps/demo/c")?.metadata?.uid).toBe("other-uid");
     expect(t.store.has("deployments/demo/web")).toBe(false);
     expect(t.store.has("namespaces//demo")).toBe(false);
-  });
-
-  it("orphans an object the Work's deleteOption names: its values and uid stay, this Work's owner, labels, annotation and field ownership go", async () => {
-    const t = new FakeTarget();
-    t.store.set("configmaps/demo/keep", {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: {
-        name: "keep",
-        namespace: "demo",
-        uid: "uid-keep",
-        resourceVersion: "7",
-        ownerReferences: [
-          { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "AppliedWork", name: "aw", uid: owner.uid },
-          { apiVersion: "v1", kind: "ConfigMap", name: "parent", uid: "uid-parent" },
-        ],
-        managedFields: [{ manager: "work-agent-x", operation: "Apply" }, { manager: "kubectl-edit", operation: "Update" }],
-        labels: { "agent-label": "", team: "a" },
-        annotations: { "record-annotation": "{}", "work.multicluster.x-k8s.io/released": "true", note: "n" },
-      },
-      data: { k: "v" },
-    });
-    t.store.set("configmaps/demo/gone", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "gone", namespace: "demo", uid: "uid-gone", resourceVersion: "8", ownerReferences: [{ apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "AppliedWork", name: "aw", uid: owner.uid }] }, data: { k: "v" } });
-    const ref = (name: string) => ({ ordinal: 0, group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespace: "demo", name, uid: `uid-${name}` });
-    const res = await pruneObjects([ref("keep"), ref("gone")], { ...pruneOpts(t), orphan: (r) => r.name === "keep", ownMetadata: { labels: ["agent-label"], annotations: ["record-annotation"] } });
-    expect(Object.fromEntries(res.map((r) => [r.ref.name, r.action]))).toEqual({ keep: "orphaned", gone: "pruned" });
-    const kept = t.store.get("configmaps/demo/keep")!;
-    expect(kept.metadata?.uid).toBe("uid-keep");
-    expect((kept as { data?: unknown }).data).toEqual({ k: "v" });
-    expect(kept.metadata?.ownerReferences).toEqual([{ apiVersion: "v1", kind: "ConfigMap", name: "parent", uid: "uid-parent" }]);
-    expect(kept.metadata?.managedFields).toEqual([{ manager: "kubectl-edit", operation: "Update" }]);
-    expect(kept.metadata?.labels).toEqual({ team: "a" });
-    expect(kept.metadata?.annotations).toEqual({ note: "n" });
-    // Conditional on what was read: one patch, with the resourceVersion it decided on.
-    expect(t.patches).toHaveLength(1);
-    expect((t.patches[0] as { metadata: { resourceVersion: string } }).metadata.resourceVersion).toBe("7");
-    expect(t.store.has("configmaps/demo/gone")).toBe(false);
   });
 
   it("reports an object held by finalizers as terminating", async () => {

@@ -50,10 +50,6 @@ export interface PruneOptions {
   keep?: readonly AppliedRef[];
   /** Attempts when the object changes under a precondition. Default 3. */
   attempts?: number;
-  /** True for an object to leave on the spoke (the Work's spec.deleteOption): orphaned instead of deleted or released. */
-  orphan?: (ref: AppliedRef) => boolean;
-  /** The labels and annotations this Work puts on its objects (removed when one is orphaned). */
-  ownMetadata?: { labels?: readonly string[]; annotations?: readonly string[] };
 }
 
 /** The mapping an inventory entry was recorded under (which may no longer be served). */
@@ -178,7 +174,6 @@ async function decide(ref: AppliedRef, label: string, m: ResourceMapping, ns: st
     if (ref.uid && live.metadata?.uid !== ref.uid) return { ref, action: "pruned", message: `${label}: replaced by another object; left alone` };
     if (!managedBy(live, opts.fieldManager)) return { ref, action: "pruned", message: `${label}: never written by this Work; left alone` };
   }
-  if (opts.orphan?.(ref) === true) return orphanObject(ref, label, m, ns, live, opts, others.length > 0);
   const wanted = others.length > 0 || (await opts.inUse?.(ref)) === true;
   if (!wanted && (mine || handedOff)) return remove(ref, label, m, ns, live, opts);
   const handOff = others.length === 0 && wanted;
@@ -187,37 +182,6 @@ async function decide(ref: AppliedRef, label: string, m: ResourceMapping, ns: st
   await opts.target.apply(m, releaseBody(m, live, handOff), { fieldManager: opts.fieldManager, force: false });
   const why = !mine ? "not this Work's to delete" : others.length > 0 ? `still owned by ${others.length} other Work(s)` : "another Work still wants it";
   return { ref, action: "released", message: `${label}: released (${why})` };
-}
-
-/**
- * Leaves the object on the spoke, no longer this Work's: one merge patch, conditional on the
- * resourceVersion just read, drops this Work's AppliedWork ownerReference (the garbage collector
- * lets it be), its labels and annotation, and its managedFields entries: the values stay, owned
- * by no one or by their other managers. (An empty server-side apply, as a release sends, would
- * remove the values this Work alone owned.)
- */
-async function orphanObject(ref: AppliedRef, label: string, m: ResourceMapping, ns: string | undefined, live: KubeObject, opts: PruneOptions, shared: boolean): Promise<PruneResult> {
-  const md = live.metadata ?? {};
-  const owners = (md.ownerReferences ?? []).filter((o) => o.uid !== opts.ownerUid);
-  const managed = (md.managedFields ?? []).filter((f) => (f as { manager?: string }).manager !== opts.fieldManager);
-  const drop = (keys: readonly string[] | undefined, present: Record<string, string> | undefined): Record<string, null> | undefined => {
-    const hit = (keys ?? []).filter((k) => present?.[k] !== undefined);
-    return hit.length > 0 ? Object.fromEntries(hit.map((k) => [k, null])) : undefined;
-  };
-  // The agent's label marks objects of any of its Works: kept while another Work's AppliedWork owns the object.
-  const labels = shared ? undefined : drop(opts.ownMetadata?.labels, md.labels);
-  const annotations = drop([...(opts.ownMetadata?.annotations ?? []), RELEASED_ANNOTATION], md.annotations);
-  await opts.target.mergePatch(m, ns, ref.name, {
-    metadata: {
-      resourceVersion: md.resourceVersion,
-      // A merge patch replaces lists whole; an empty managedFields list would be ignored, [{}] clears it.
-      ownerReferences: owners.length > 0 ? owners : null,
-      managedFields: managed.length > 0 ? managed : [{}],
-      ...(labels ? { labels } : {}),
-      ...(annotations ? { annotations } : {}),
-    },
-  });
-  return { ref, action: "orphaned", message: `${label}: orphaned (left on the spoke, no longer this Work's)` };
 }
 
 async function remove(ref: AppliedRef, label: string, m: ResourceMapping, ns: string | undefined, live: KubeObject, opts: PruneOptions): Promise<PruneResult> {

@@ -54,8 +54,6 @@ export interface Target {
    * "terminating" when finalizers hold it, "absent" when it was already gone.
    */
   delete(m: ResourceMapping, namespace: string | undefined, name: string, preconditions: Preconditions): Promise<DeleteOutcome>;
-  /** JSON merge patch (RFC 7386); `patch.metadata.resourceVersion` makes it conditional. */
-  mergePatch(m: ResourceMapping, namespace: string | undefined, name: string, patch: object): Promise<KubeObject>;
 }
 
 export type DeleteOutcome = "deleted" | "terminating" | "absent";
@@ -102,12 +100,10 @@ export interface PruneResult {
   /**
    * pruned = deleted or already gone; released = the object stays (another
    * Work still lists it, or it is not this Work's to delete) and only this
-   * Work's fields and ownerReference were removed; orphaned = the object stays
-   * with its values, and this Work's ownerReference, labels, annotation and
-   * field ownership were removed (spec.deleteOption); terminating = delete
+   * Work's fields and ownerReference were removed; terminating = delete
    * accepted, object still finalizing; failed = the delete or release failed.
    */
-  action: "pruned" | "released" | "orphaned" | "terminating" | "failed";
+  action: "pruned" | "released" | "terminating" | "failed";
   message: string;
   error?: Error;
 }
