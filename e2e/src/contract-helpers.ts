@@ -7,20 +7,30 @@
 import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import type { AppliedWork, KubeObject, Work } from "@work-api/api";
 import { sumMetric, type AgentProcess } from "./agent-harness.js";
-import { clients, getOrUndefined, isNotFound, waitFor, type Clients } from "./env.js";
+import { clients, getOrUndefined, isNotFound, statusCode, waitFor, type Clients } from "./env.js";
 import { readWork, workObject } from "./work-helpers.js";
 
 export const WRITE_VERBS = ["POST", "PUT", "PATCH", "DELETE"] as const;
 
-/** Creates the Work, or replaces its manifests (a new generation). */
+/**
+ * Creates the Work, or replaces its manifests (a new generation). The agent writes the Work too
+ * (its finalizer, its status): a replace that lost that race (409) reads again and retries, as
+ * client-go's RetryOnConflict does.
+ */
 export async function putWork(hub: Clients, namespace: string, name: string, manifests: object[], spec: Record<string, unknown> = {}): Promise<Work> {
-  const cur = await readWork(hub.objects, namespace, name);
-  if (!cur) {
-    const w = workObject(namespace, name, manifests);
-    return (await hub.objects.create({ ...w, spec: { ...w.spec, ...spec } }));
+  for (let attempt = 1; ; attempt++) {
+    const cur = await readWork(hub.objects, namespace, name);
+    if (!cur) {
+      const w = workObject(namespace, name, manifests);
+      return await hub.objects.create({ ...w, spec: { ...w.spec, ...spec } });
+    }
+    const next = { ...cur, spec: { ...cur.spec, ...spec, workload: { manifests: manifests as KubeObject[] } } };
+    try {
+      return await hub.objects.replace(next as Work & KubernetesObject);
+    } catch (err) {
+      if (statusCode(err) !== 409 || attempt >= 5) throw err;
+    }
   }
-  const next = { ...cur, spec: { ...cur.spec, ...spec, workload: { manifests: manifests as KubeObject[] } } };
-  return (await hub.objects.replace(next as Work & KubernetesObject));
 }
 
 export async function deleteWork(hub: Clients, namespace: string, name: string): Promise<void> {
