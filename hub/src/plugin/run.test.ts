@@ -4,9 +4,9 @@ import { ClusterProfileResource, WorkResource, type KubeObject, type Work } from
 import { FakeApiServer, type KubeClient } from "@work-api/runtime";
 import { JOIN_FLAGS } from "../config.js";
 import { CLUSTERS_FLAGS, GET_FLAGS, GLOBAL_FLAGS, STATUS_FLAGS } from "./flags.js";
-import { appliedWork, cond, failedWork, NOW, profile, unknownWork } from "./fixtures.test-util.js";
-import { kubeconfigFor } from "./harness.test-util.js";
-import { PER_NAMESPACE_LIST_MAX, runPlugin, type PluginDeps } from "./run.js";
+import { appliedWork, cond, failedWork, profile, unknownWork } from "./fixtures.test-util.js";
+import { kubeconfigFor, start } from "./harness.test-util.js";
+import { PER_NAMESPACE_LIST_MAX, type PluginDeps } from "./run.js";
 import { workStatusView } from "./status.js";
 
 interface Run {
@@ -16,21 +16,9 @@ interface Run {
 }
 
 async function run(argv: string[], o: { env?: NodeJS.ProcessEnv; tty?: boolean; deps?: PluginDeps } = {}): Promise<Run> {
-  let out = "";
-  let err = "";
-  const code = await runPlugin(
-    argv,
-    {
-      out: (t) => void (out += t),
-      err: (t) => void (err += t),
-      isTTY: o.tty ?? false,
-      columns: 100,
-      env: o.env ?? {},
-      now: () => NOW,
-    },
-    { clientOptions: { maxRetries: 0, timeoutMs: 5_000 }, ...o.deps },
-  );
-  return { code, out, err };
+  const r = start(argv, o);
+  const code = await r.done;
+  return { code, out: r.out(), err: r.err() };
 }
 
 let fake: FakeApiServer;
