@@ -9,7 +9,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { CLUSTER_ID_PROPERTY, ClusterPropertyResource, type AppliedWork, type ClusterProperty, type KubeObject, type Work } from "@work-api/api";
 import { ApplyFailureReason, LastApplied, appliedWorkOwners, type ResourceMapping } from "@work-api/apply";
 import { existsSync, readFileSync } from "node:fs";
-import { Controller, EventRecorder, KubeClient, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNoAnswer, isNotFound, readBuildInfo, type Logger } from "@work-api/runtime";
+import { Controller, EventRecorder, KubeClient, LeaderElector, OpsServer, Registry, RestMapper, UsageError, ensureError, isNoAnswer, isNotFound, type Logger } from "@work-api/runtime";
 import { AppliedWorkCache } from "./applied-works.js";
 import { userOfExecutorFlag } from "./executor.js";
 import type { AgentConfig } from "./config.js";
@@ -19,12 +19,12 @@ import { HubUnreachableError, HubWorkCache } from "./hub.js";
 import { ReachabilityMonitor } from "./reachability.js";
 import { AGENT_LABEL, agentObjectLabel } from "./labels.js";
 import { agentMetrics, countRequests, reachabilityGauge } from "./metrics.js";
+import { AGENT_USER_AGENT, BUILD } from "./build.js";
 import { ManifestsFailedError, PruneFailedError, SpokeUnreachableError, WorkReconciler } from "./reconciler.js";
 import { SpokeCache } from "./spoke.js";
 import { workChanged } from "./predicates.js";
 
-const BUILD = readBuildInfo(new URL("../", import.meta.url));
-const USER_AGENT = `work-agent/${BUILD.version}`;
+const USER_AGENT = AGENT_USER_AGENT;
 
 function loadKubeConfig(path: string | undefined): KubeConfig {
   const kc = new KubeConfig();

@@ -3,12 +3,13 @@
  * config.ts (`work-agent --help`). Exit codes: 0 after a clean stop on
  * SIGTERM/SIGINT, 2 on a usage error, 1 on any other failure to start.
  */
-import { UsageError, createLogger, ensureError, parseFlags, readBuildInfo, renderHelp, versionLine, type LogLevel } from "@work-api/runtime";
+import { UsageError, createLogger, ensureError, parseFlags, renderHelp, versionLine, type LogLevel } from "@work-api/runtime";
 import { runAgent } from "./agent.js";
 import { AGENT_DESCRIPTION, AGENT_FLAGS, AGENT_USAGE, toConfig } from "./config.js";
+import { BUILD } from "./build.js";
 
 /** This package's version and the commit it was built from. */
-const build = readBuildInfo(new URL("../", import.meta.url));
+const build = BUILD;
 
 async function main(): Promise<number> {
   let parsed;

@@ -3,13 +3,14 @@
  * spoke-side bootstrap of a cluster's agent. Exit codes: 0 done, 1 failure
  * (including a lost leader Lease), 2 usage error.
  */
-import { UsageError, ensureError, parseFlags, readBuildInfo, renderHelp, setupSignalHandler, versionLine } from "@work-api/runtime";
+import { UsageError, ensureError, parseFlags, renderHelp, setupSignalHandler, versionLine } from "@work-api/runtime";
 import { HUB_DESCRIPTION, HUB_FLAGS, HUB_USAGE, toHubConfig } from "./config.js";
 import { cliLogger, startHub } from "./hub.js";
 import { runJoin } from "./join-command.js";
+import { BUILD } from "./build.js";
 
 /** This package's version and the commit it was built from. */
-const build = readBuildInfo(new URL("../", import.meta.url));
+const build = BUILD;
 
 const io = { out: (t: string): boolean => process.stdout.write(t), err: (t: string): boolean => process.stderr.write(t) };
 
