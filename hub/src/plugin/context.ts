@@ -10,7 +10,6 @@ import {
   UsageError,
   ensureError,
   parseFlags,
-  readBuildInfo,
   type BackoffOptions,
   type FlagSpec,
   type FlagValues,
@@ -18,6 +17,7 @@ import {
 } from "@work-api/runtime";
 import { expandShortFlags } from "./flags.js";
 import { KubeconfigError, loadKubeconfig, type ResolvedKubeconfig } from "./kubeconfig.js";
+import { BUILD } from "../build.js";
 
 export interface PluginIO {
   out: (text: string) => void;
@@ -54,7 +54,7 @@ export class CommandError extends Error {
 }
 
 /** This package's version and the commit it was built from (`kubectl work --version`). */
-export const BUILD = readBuildInfo(new URL("../../", import.meta.url));
+export { BUILD };
 
 const USER_AGENT = `kubectl-work/${BUILD.version}`;
 /** The user agent of completion lookups. */
