@@ -188,6 +188,7 @@ export class WorkReconciler {
       recordAnnotation: appliedAnnotation(this.workId(key)),
       lastApplied: this.lastApplied,
       describeOwner: (o) => this.describeOwner(o),
+      ...(current.spec?.manifestConfigs ? { manifestConfigs: current.spec.manifestConfigs } : {}),
       ...(signal ? { signal } : {}),
     });
 

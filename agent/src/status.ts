@@ -12,13 +12,15 @@ import {
   type ManifestCondition,
   type WorkStatus,
 } from "@work-api/api";
-import { evaluateHealth, type ManifestResult } from "@work-api/apply";
+import { evaluateHealth, stableStringify, type ManifestResult } from "@work-api/apply";
+import { feedbackStatus } from "./status-feedback.js";
+import { driftStatus } from "./status-drift.js";
 
 /** Builds the manifest conditions, keeping transition times from `previous` where a status did not change. */
 export function manifestConditions(results: readonly ManifestResult[], previous: WorkStatus | undefined, now?: string): ManifestCondition[] {
   return results.map((r) => {
     const prev = previous?.manifestConditions?.find((m) => m.identifier.ordinal === r.ordinal && sameObject(m.identifier, r.identifier));
-    return { identifier: r.identifier, conditions: setConditions(prev?.conditions, desiredForManifest(r), now) };
+    return { identifier: r.identifier, ...feedbackStatus(r, prev), ...driftStatus(r, prev, now), conditions: setConditions(prev?.conditions, desiredForManifest(r), now) };
   });
 }
 
@@ -112,13 +114,16 @@ export function nextWorkStatus(results: readonly ManifestResult[], previous: Wor
   return { conditions: setConditions(previous?.conditions, workConditions(manifests, generation), now), manifestConditions: manifests };
 }
 
+/** Manifest status fields beside conditions (issue 10 extensions), compared by value. */
+const EXTENSION_FIELDS = ["statusFeedback", "driftDetails", "diffDetails"] as const;
+
 function manifestsChanged(previous: WorkStatus | undefined, next: WorkStatus): boolean {
   const a = previous?.manifestConditions ?? [];
   const b = next.manifestConditions ?? [];
   if (a.length !== b.length) return true;
   return b.some((m, i) => {
     const p = a[i]!;
-    return !sameIdentifier(p.identifier, m.identifier) || !conditionsEquivalent(p.conditions, m.conditions);
+    return !sameIdentifier(p.identifier, m.identifier) || !conditionsEquivalent(p.conditions, m.conditions) || EXTENSION_FIELDS.some((f) => stableStringify(p[f] ?? null) !== stableStringify(m[f] ?? null));
   });
 }
 

@@ -3,6 +3,7 @@
  * Field names follow shared/spec/work-api.md exactly.
  */
 import type { Condition, KubeObject, ObjectMeta } from "./meta.js";
+import type { DeleteOption, ManifestConfig, ManifestStatusExtensions } from "./work-extensions.js";
 
 export const GROUP = "multicluster.x-k8s.io";
 export const VERSION = "v1alpha1";
@@ -40,7 +41,7 @@ export interface ResourceIdentifier {
   name?: string;
 }
 
-export interface ManifestCondition {
+export interface ManifestCondition extends ManifestStatusExtensions {
   identifier: ResourceIdentifier;
   conditions: Condition[];
 }
@@ -51,6 +52,10 @@ export interface WorkloadTemplate {
 
 export interface WorkSpec {
   workload?: WorkloadTemplate;
+  /** What happens to the objects on deletion or removal (work-extensions.ts). */
+  deleteOption?: DeleteOption;
+  /** Per-object update strategy, feedback and condition rules (work-extensions.ts). */
+  manifestConfigs?: ManifestConfig[];
   [extension: string]: unknown;
 }
 

@@ -10,7 +10,8 @@
  * the field with its holder (ApplyConflict); a conflict only with
  * out-of-band managers is forced when `force` is set (drift correction).
  */
-import type { KubeObject, OwnerReference } from "@work-api/api";
+import type { KubeObject, ManifestConfig, OwnerReference } from "@work-api/api";
+import { manifestConfigFor } from "./manifest-config.js";
 import { inSync } from "./compare.js";
 import { buildDesired } from "./desired.js";
 import { ManifestError, ManifestErrorReason, describeManifest, objectKey, parseManifest, type ParsedManifest } from "./manifest.js";
@@ -43,6 +44,8 @@ export interface BundleOptions {
   crdEstablishTimeoutMs?: number;
   /** Poll interval while waiting for a CRD. Default 250 ms. */
   crdPollMs?: number;
+  /** The Work's spec.manifestConfigs: each result carries the item that names its object. */
+  manifestConfigs?: readonly ManifestConfig[];
   signal?: AbortSignal;
 }
 
@@ -93,10 +96,17 @@ export async function applyBundle(manifests: readonly unknown[], opts: BundleOpt
     const group: Planned[] = [];
     while (i < sorted.length && kindRank(sorted[i]!.kind) === rank) group.push(sorted[i++]!);
     const out = await Promise.all(group.map((p) => applyOne(p, opts, crds)));
-    for (const r of out) results.set(r.ordinal, r);
+    for (const r of out) results.set(r.ordinal, withConfig(r, opts.manifestConfigs));
     opts.signal?.throwIfAborted();
   }
   return manifests.map((_, i) => results.get(i)!);
+}
+
+/** Attaches the manifestConfigs item that names the result's object (matched on the resolved resource). */
+function withConfig(r: ManifestResult, configs: readonly ManifestConfig[] | undefined): ManifestResult {
+  const id = r.identifier;
+  const config = manifestConfigFor(configs, { group: id.group ?? "", resource: id.resource ?? "", namespace: id.namespace ?? "", name: id.name ?? "" });
+  return config ? { ...r, config } : r;
 }
 
 function identify(p: ParsedManifest, m?: ResourceMapping): ManifestResult["identifier"] {

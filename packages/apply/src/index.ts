@@ -10,3 +10,4 @@ export * from "./last-applied.js";
 export * from "./bundle.js";
 export * from "./prune.js";
 export * from "./ownership.js";
+export * from "./manifest-config.js";

@@ -2,7 +2,7 @@
  * What the bundle applier needs from the outside world. The agent passes the
  * runtime's RestMapper and KubeClient (adapted); unit tests pass fakes.
  */
-import type { KubeObject, ResourceIdentifier } from "@work-api/api";
+import type { KubeObject, ManifestConfig, ObservedDrift, ResourceIdentifier } from "@work-api/api";
 
 export interface ResourceMapping {
   group: string;
@@ -81,6 +81,14 @@ export interface ManifestResult {
   drift?: "modified" | "deleted";
   /** True when the apply took fields from out-of-band field managers (forced after a conflict). */
   forced?: boolean;
+  /** The spec.manifestConfigs item that names this object, when one does (see manifest-config.ts). */
+  config?: ManifestConfig;
+  /**
+   * Field-level differences between the manifest and the live object: the drift this apply
+   * reverted (with `drift: "modified"`), what a ReportDiff manifest differs by, or why an object
+   * was not taken over. Bounded by StatusBounds.
+   */
+  differences?: ObservedDrift[];
 }
 
 /** An object the agent once applied, as recorded in AppliedWork.status.appliedResources. */
