@@ -11,3 +11,4 @@ export * from "./bundle.js";
 export * from "./prune.js";
 export * from "./ownership.js";
 export * from "./manifest-config.js";
+export * from "./diff.js";
