@@ -12,6 +12,7 @@
  */
 import type { KubeObject, ManifestConfig, OwnerReference } from "@work-api/api";
 import { manifestConfigFor } from "./manifest-config.js";
+import { objectDifferences } from "./diff.js";
 import { inSync } from "./compare.js";
 import { buildDesired } from "./desired.js";
 import { ManifestError, ManifestErrorReason, describeManifest, objectKey, parseManifest, type ParsedManifest } from "./manifest.js";
@@ -157,7 +158,9 @@ async function applyOne(p: Planned, opts: BundleOptions, crds: Map<string, strin
     const before = live?.metadata?.resourceVersion;
     const action = res.created ? "created" : before !== undefined && before === res.object.metadata?.resourceVersion ? "unchanged" : "configured";
     const drift = action === "configured" && live !== undefined && recordUnchanged(desired, live, opts.recordAnnotation);
-    return { ordinal: p.ordinal, identifier: id, action, message: `${p.label}: ${action}`, live: res.object, ...(drift ? { drift: "modified" as const } : {}), ...(res.forced ? { forced: true } : {}) };
+    // What was reverted, and who had changed it: read from the live object as it was before the apply.
+    const reverted = drift ? { drift: "modified" as const, differences: objectDifferences(desired, live!, { self: opts.fieldManager }) } : {};
+    return { ordinal: p.ordinal, identifier: id, action, message: `${p.label}: ${action}`, live: res.object, ...reverted, ...(res.forced ? { forced: true } : {}) };
   } catch (err) {
     if (httpStatus(err) === 404 && missingOf(err) === "kind") opts.mapper.invalidate();
     const f = failureFromError(err, p.label, opts.actor);
