@@ -159,7 +159,7 @@ async function applyOne(p: Planned, opts: BundleOptions, crds: Map<string, strin
     const action = res.created ? "created" : before !== undefined && before === res.object.metadata?.resourceVersion ? "unchanged" : "configured";
     const drift = action === "configured" && live !== undefined && recordUnchanged(desired, live, opts.recordAnnotation);
     // What was reverted, and who had changed it: read from the live object as it was before the apply.
-    const reverted = drift ? { drift: "modified" as const, differences: objectDifferences(desired, live!, { self: opts.fieldManager }) } : {};
+    const reverted = drift ? { drift: "modified" as const, differences: objectDifferences(desired, live, { self: opts.fieldManager }) } : {};
     return { ordinal: p.ordinal, identifier: id, action, message: `${p.label}: ${action}`, live: res.object, ...reverted, ...(res.forced ? { forced: true } : {}) };
   } catch (err) {
     if (httpStatus(err) === 404 && missingOf(err) === "kind") opts.mapper.invalidate();
