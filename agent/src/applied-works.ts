@@ -7,7 +7,7 @@
  */
 import { AppliedWorkResource, type AppliedWork } from "@work-api/api";
 import { Informer, isNotFound, type KubeClient, type Logger } from "@work-api/runtime";
-import { EXECUTOR_ANNOTATION, LETTING_GO_ANNOTATION } from "./labels.js";
+import { DELETE_OPTION_ANNOTATION, EXECUTOR_ANNOTATION, LETTING_GO_ANNOTATION } from "./labels.js";
 import type { SpokeAppliedWorks } from "./ports.js";
 import { WriteMemory } from "./write-memory.js";
 
@@ -95,6 +95,11 @@ export class AppliedWorkCache implements SpokeAppliedWorks {
 
   async setExecutor(aw: AppliedWork, user: string | null): Promise<AppliedWork> {
     const body = { metadata: { uid: aw.metadata.uid, annotations: { [EXECUTOR_ANNOTATION]: user } } };
+    return this.remember(await this.client.patch<AppliedWork>(AppliedWorkResource, aw.metadata.name!, body, { type: "merge" }));
+  }
+
+  async setDeleteOption(aw: AppliedWork, record: string | null): Promise<AppliedWork> {
+    const body = { metadata: { uid: aw.metadata.uid, annotations: { [DELETE_OPTION_ANNOTATION]: record } } };
     return this.remember(await this.client.patch<AppliedWork>(AppliedWorkResource, aw.metadata.name!, body, { type: "merge" }));
   }
 

@@ -24,3 +24,8 @@ export function isLettingGo(aw: { metadata: { annotations?: Record<string, strin
 export function agentObjectLabel(agentId: string): string {
   return `work.multicluster.x-k8s.io/agent-${agentId}`;
 }
+/**
+ * On an AppliedWork: its Work's spec.deleteOption (JSON) when it orphans anything, recorded before
+ * anything is applied, so a clean-up after the Work is gone (eviction) honours it. Absent: Foreground.
+ */
+export const DELETE_OPTION_ANNOTATION = "work.multicluster.x-k8s.io/delete-option";

@@ -44,6 +44,15 @@ describe("agent metrics", () => {
     expect(await registry.render()).toContain('work_agent_manifests_total{action="released"} 0');
   });
 
+  it("counts objects orphaned by spec.deleteOption", async () => {
+    const { registry, m } = setup();
+    expect(await registry.render()).toContain('work_agent_manifests_total{action="orphaned"} 0');
+    const ref = { ordinal: 0, group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", name: "x" };
+    m.onResults([], [{ ref, action: "orphaned", message: "" }, { ref, action: "orphaned", message: "" }, { ref, action: "released", message: "" }]);
+    expect(await registry.value("work_agent_manifests_total", { action: "orphaned" })).toBe(2);
+    expect(await registry.value("work_agent_manifests_total", { action: "released" })).toBe(1);
+  });
+
   it("computes Works by condition and evictions pending from the caches at scrape time", async () => {
     const works = [work("True", "True"), work("True", "False"), work("False")];
     const pending = { metadata: { name: "aw" }, spec: { workName: "w", workNamespace: "n" }, status: { evictionStartTime: "2026-01-01T00:00:00Z" } } as AppliedWork;

@@ -81,11 +81,11 @@ export function agentMetrics(registry: Registry, src: AgentMetricSources): Agent
     const n = src.idleRestarts();
     return [[{ cluster: "hub" }, n.hub], [{ cluster: "spoke" }, n.spoke]];
   });
-  const manifests = registry.counter({ name: "work_agent_manifests_total", help: "Manifest outcomes per reconcile (created, configured, unchanged, failed) and objects let go of (pruned: deleted; released: left to the other Works that list them).", labelNames: ["action"] });
+  const manifests = registry.counter({ name: "work_agent_manifests_total", help: "Manifest outcomes per reconcile (created, configured, unchanged, failed) and objects let go of (pruned: deleted; released: left to the other Works that list them; orphaned: left on the spoke by spec.deleteOption), on apply and on the Work's deletion.", labelNames: ["action"] });
   const drift = registry.counter({ name: "work_agent_drift_reverts_total", help: "Out-of-band changes to applied objects that the agent reverted: modified (edited, applied back) and deleted (re-created).", labelNames: ["change"] });
   const conflicts = registry.counter({ name: "work_agent_apply_conflicts_total", help: "Server-side apply conflicts: forced (fields of out-of-band managers taken back, --force-conflicts) and failed (the manifest reported ApplyConflict: another Work holds the field, or forcing is off).", labelNames: ["resolution"] });
   const evictions = registry.counter({ name: "work_agent_evictions_total", help: "Works found gone from the hub without their finalizer (marked), back within the grace period (cancelled), and evicted after it (evicted).", labelNames: ["stage"] });
-  for (const action of ["created", "configured", "unchanged", "failed", "pruned", "released"]) manifests.inc({ action }, 0);
+  for (const action of ["created", "configured", "unchanged", "failed", "pruned", "released", "orphaned"]) manifests.inc({ action }, 0);
   for (const change of ["modified", "deleted"]) drift.inc({ change }, 0);
   for (const resolution of ["forced", "failed"]) conflicts.inc({ resolution }, 0);
   for (const stage of ["marked", "cancelled", "evicted"]) evictions.inc({ stage }, 0);
@@ -114,7 +114,7 @@ export function agentMetrics(registry: Registry, src: AgentMetricSources): Agent
         if (r.forced === true) conflicts.inc({ resolution: "forced" });
         if (r.reason === ApplyFailureReason.ApplyConflict) conflicts.inc({ resolution: "failed" });
       }
-      for (const p of pruned) if (p.action === "pruned" || p.action === "released") manifests.inc({ action: p.action });
+      for (const p of pruned) if (p.action === "pruned" || p.action === "released" || p.action === "orphaned") manifests.inc({ action: p.action });
     },
     onEviction: (stage) => evictions.inc({ stage }),
     setLeader: (leading) => leader.set(leading ? 1 : 0),

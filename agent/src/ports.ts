@@ -34,6 +34,8 @@ export interface SpokeAppliedWorks {
   clearLettingGo(aw: AppliedWork): Promise<AppliedWork>;
   /** Records who writes the Work's objects (EXECUTOR_ANNOTATION; null removes it), for clean-up after the Work is gone. */
   setExecutor(aw: AppliedWork, user: string | null): Promise<AppliedWork>;
+  /** Records the Work's spec.deleteOption (DELETE_OPTION_ANNOTATION, see delete-option.ts; null removes it), for clean-up after the Work is gone. */
+  setDeleteOption(aw: AppliedWork, record: string | null): Promise<AppliedWork>;
   /** Deletes with a UID precondition; resolves when gone or absent. */
   delete(name: string, uid: string | undefined): Promise<void>;
 }

@@ -8,17 +8,28 @@
  * created); the bundle apply; prune of what the Work no longer names
  * (released when another Work still lists it); the final inventory; the
  * Work's status (a patch of what changed).
+ *
+ * spec.deleteOption is recorded on the AppliedWork before anything is
+ * applied (for a clean-up after the Work is gone); objects it orphans are
+ * applied without the AppliedWork ownerReference (as OCM: deleting the
+ * AppliedWork lets the garbage collector leave them), and prune orphans them.
  */
-import { API_VERSION, WORK_FINALIZER, type AppliedWork, type OwnerReference, type Work } from "@work-api/api";
+import { API_VERSION, WORK_FINALIZER, type AppliedWork, type DeleteOption, type OwnerReference, type ResourceIdentifier, type Work } from "@work-api/api";
 import {
   ApplyFailureReason,
   LastApplied,
   appliedAnnotation,
   applyBundle,
   appliedWorkName,
+  describeDeleteOption,
   fieldManagerFor,
+  HOLDS_ORPHANS_ANNOTATION,
+  isCrdResource,
+  isNamespaceResource,
   manifestIdentities,
   mappingOf,
+  orphanTest,
+  ownerlessTest,
   pruneObjects,
   workId,
   type AppliedRef,
@@ -29,8 +40,9 @@ import type { Logger } from "@work-api/runtime";
 import { markRecreated, metaFromRef, planInventory, refFromIdentity, refFromMeta, sameInventory, withIntended } from "./inventory.js";
 import type { HubWorks, SpokeAppliedWorks, SpokeObjects } from "./ports.js";
 import { nextWorkStatus, statusPatch } from "./status.js";
-import { AGENT_LABEL, EXECUTOR_ANNOTATION, WORK_ID_LABEL, agentObjectLabel, isLettingGo } from "./labels.js";
+import { AGENT_LABEL, DELETE_OPTION_ANNOTATION, EXECUTOR_ANNOTATION, WORK_ID_LABEL, agentObjectLabel, isLettingGo } from "./labels.js";
 import { actorOf, executorUser } from "./executor.js";
+import { deleteOptionRecord, recordedDeleteOption } from "./delete-option.js";
 import type { Target } from "@work-api/apply";
 
 export interface ReconcilerOptions {
@@ -90,6 +102,7 @@ function summary(results: readonly ManifestResult[], pruned: readonly PruneResul
     ["configured", count("configured")],
     ["pruned", pruned.filter((p) => p.action === "pruned").length],
     ["released", pruned.filter((p) => p.action === "released").length],
+    ["orphaned", pruned.filter((p) => p.action === "orphaned").length],
   ] as const;
   const changed = parts.filter(([, n]) => n > 0);
   return changed.length > 0 ? changed.map(([a, n]) => `${a} ${n}`).join(", ") : undefined;
@@ -113,6 +126,12 @@ export class SpokeUnreachableError extends Error {
   constructor(readonly work: string, readonly failures: readonly ManifestResult[]) {
     super(`Work/${work}: the spoke API server did not answer for ${failures.length} manifest(s); status left as it was`, { cause: failures[0]?.error });
   }
+}
+
+/** What decides a let-go: the Work's deleteOption now, and the one recorded when its objects were last applied. */
+interface DeleteOptions {
+  current: DeleteOption | undefined;
+  previous: DeleteOption | undefined;
 }
 
 /** Some deletes failed; retried with backoff. */
@@ -169,6 +188,10 @@ export class WorkReconciler {
     const manifests = current.spec?.workload?.manifests ?? [];
     const fieldManager = this.fieldManager(key);
     if (aw.metadata.annotations?.[EXECUTOR_ANNOTATION] !== user) aw = await this.o.appliedWorks.setExecutor(aw, user ?? null);
+    // The deleteOption too, before any object is applied (or stripped of its owner) under it.
+    const deleteOptions: DeleteOptions = { current: current.spec?.deleteOption, previous: recordedDeleteOption(aw) };
+    const record = deleteOptionRecord(deleteOptions.current);
+    if ((aw.metadata.annotations?.[DELETE_OPTION_ANNOTATION] ?? null) !== record) aw = await this.o.appliedWorks.setDeleteOption(aw, record);
     const target = this.writer(user);
 
     // Inventory first: list every object the Work names before creating any.
@@ -184,6 +207,7 @@ export class WorkReconciler {
       fieldManager,
       force: this.o.force,
       owner,
+      ownerFor: this.ownerFor(owner, deleteOptions.current),
       labels: { [agentObjectLabel(this.o.agentId)]: "" },
       recordAnnotation: appliedAnnotation(this.workId(key)),
       lastApplied: this.lastApplied,
@@ -204,7 +228,7 @@ export class WorkReconciler {
       this.unanswered.delete(key);
     }
     const plan = planInventory(previous, results);
-    const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, fieldManager, target, [...plan.applied, ...plan.kept]) : [];
+    const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, key, target, deleteOptions, [...plan.applied, ...plan.kept]) : [];
     // Only this Work's own entries stay listed (a handed-off Namespace deleted on the way is not one).
     const stillThere = pruned.filter((p) => (p.action === "terminating" || p.action === "failed") && plan.prune.includes(p.ref)).map((p) => p.ref);
     const inventory = [...plan.applied, ...plan.kept, ...stillThere].sort((a, b) => a.ordinal - b.ordinal);
@@ -235,13 +259,15 @@ export class WorkReconciler {
   private async ensureAppliedWork(name: string, work: Work, user: string | undefined): Promise<AppliedWork> {
     const existing = await this.o.appliedWorks.get(name);
     if (existing) return existing;
+    const record = deleteOptionRecord(work.spec?.deleteOption);
+    const annotations = { ...(user !== undefined ? { [EXECUTOR_ANNOTATION]: user } : {}), ...(record !== null ? { [DELETE_OPTION_ANNOTATION]: record } : {}) };
     return this.o.appliedWorks.create({
       apiVersion: API_VERSION,
       kind: "AppliedWork",
       metadata: {
         name,
         labels: { [AGENT_LABEL]: this.o.agentId, [WORK_ID_LABEL]: this.workId(work.metadata.name!) },
-        ...(user !== undefined ? { annotations: { [EXECUTOR_ANNOTATION]: user } } : {}),
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
       },
       spec: { workName: work.metadata.name!, workNamespace: this.o.hubNamespace },
     });
@@ -282,7 +308,30 @@ export class WorkReconciler {
     return this.o.spoke.as(user);
   }
 
-  private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, fieldManager: string, target: Target, keep: readonly AppliedRef[] = []): Promise<PruneResult[]> {
+  /**
+   * The owner reference of one object: none for an object the deleteOption orphans (and the Namespace
+   * or CRD that would take it along), nor for a Namespace or CRD that holds orphaned objects already.
+   */
+  private ownerFor(owner: OwnerReference, option: DeleteOption | undefined): (id: ResourceIdentifier) => Promise<OwnerReference | undefined> {
+    const ownerless = ownerlessTest(option);
+    return async (id) => {
+      const oid = { group: id.group ?? "", resource: id.resource ?? "", namespace: id.namespace ?? "", name: id.name ?? "" };
+      if (ownerless?.(oid) === true) return undefined;
+      if (!isNamespaceResource(oid) && !isCrdResource(oid)) return owner;
+      try {
+        const live = await this.o.spoke.get({ group: oid.group, version: id.version ?? "", resource: oid.resource, kind: id.kind ?? "", namespaced: false }, undefined, oid.name);
+        return live?.metadata?.annotations?.[HOLDS_ORPHANS_ANNOTATION] !== undefined ? undefined : owner;
+      } catch {
+        // Not readable now: the apply that follows reads it again and reports; without the owner meanwhile (the safe side).
+        return undefined;
+      }
+    };
+  }
+
+  private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, name: string, target: Target, options: DeleteOptions, keep: readonly AppliedRef[] = []): Promise<PruneResult[]> {
+    const fieldManager = this.fieldManager(name);
+    const orphan = orphanTest(options.current);
+    const [now, before] = [ownerlessTest(options.current), ownerlessTest(options.previous)];
     const res = await pruneObjects(refs, {
       target,
       mapper: this.o.spoke.mapper,
@@ -290,19 +339,27 @@ export class WorkReconciler {
       ownerUid: aw.metadata.uid!,
       inUse: this.inUseCheck(aw.metadata.name!),
       keep,
+      orphan,
+      ...(now || before ? { ownerless: (id) => now?.(id) === true || before?.(id) === true } : {}),
+      ownMetadata: { labels: [agentObjectLabel(this.o.agentId)], annotations: [appliedAnnotation(this.workId(name))] },
     });
-    for (const p of res) if (p.action === "pruned" || p.action === "released") this.lastApplied.forget(mappingOf(p.ref), p.ref.namespace, p.ref.name, fieldManager);
+    for (const p of res) if (p.action === "pruned" || p.action === "released" || p.action === "orphaned") this.lastApplied.forget(mappingOf(p.ref), p.ref.namespace, p.ref.name, fieldManager);
     return res;
   }
 
-  /** Lets go of every object in the AppliedWork; true when all are gone or released and the AppliedWork is deleted. */
-  private async deleteAll(current: AppliedWork, work: string, name: string, user: string | undefined): Promise<boolean> {
-    const aw = isLettingGo(current) ? current : await this.o.appliedWorks.markLettingGo(current);
-    const res = await this.letGo((aw.status?.appliedResources ?? []).map(refFromMeta), aw, this.fieldManager(name), this.writer(user));
+  /** Lets go of every object in the AppliedWork; true when all are gone, released or orphaned and the AppliedWork is deleted. */
+  private async deleteAll(current: AppliedWork, work: string, name: string, user: string | undefined, options: DeleteOptions): Promise<boolean> {
+    let aw = isLettingGo(current) ? current : await this.o.appliedWorks.markLettingGo(current);
+    const refs = (aw.status?.appliedResources ?? []).map(refFromMeta);
+    const res = await this.letGo(refs, aw, name, this.writer(user), options);
+    this.o.onResults?.([], res);
     const failures = res.filter((r) => r.action === "failed");
     if (failures.length > 0) throw new PruneFailedError(work, failures);
     const remaining = res.filter((r) => r.action === "terminating");
     if (remaining.length > 0) {
+      // Only what still finalizes stays listed: the next pass neither decides nor counts the others again.
+      const left = remaining.filter((r) => refs.includes(r.ref)).map((r) => r.ref);
+      if (left.length < refs.length) aw = await this.writeInventory(aw, left);
       this.o.log.info({ work, terminating: remaining.map((r) => r.message) }, "waiting for deleted objects to finalize");
       return false;
     }
@@ -315,10 +372,13 @@ export class WorkReconciler {
     if (!(work.metadata.finalizers ?? []).includes(WORK_FINALIZER)) return {};
     const name = work.metadata.name!;
     const aw = await this.o.appliedWorks.get(awName);
-    if (aw && !(await this.deleteAll(aw, `${this.o.hubNamespace}/${name}`, name, executorUser(work, this.o.defaultExecutor)))) {
+    const option = work.spec?.deleteOption;
+    // The record stays as the last apply left it: it says which objects were applied without the ownerReference.
+    if (aw && !(await this.deleteAll(aw, `${this.o.hubNamespace}/${name}`, name, executorUser(work, this.o.defaultExecutor), { current: option, previous: recordedDeleteOption(aw) }))) {
       return { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
     }
-    this.o.events?.event(work, "Normal", "GarbageCollected", "Every object this Work applied was deleted from the spoke or released");
+    const how = describeDeleteOption(option);
+    this.o.events?.event(work, "Normal", "GarbageCollected", how === "Foreground" ? "Every object this Work applied was deleted from the spoke or released" : `Every object this Work applied was deleted from the spoke, released or orphaned (deleteOption ${how})`.slice(0, 1024));
     await this.o.works.removeFinalizer(work, WORK_FINALIZER);
     this.o.log.info({ work: `${this.o.hubNamespace}/${name}` }, "work garbage-collected on the spoke");
     return {};
@@ -354,8 +414,9 @@ export class WorkReconciler {
       this.o.log.warn({ work, appliedWork: awName, evictionStartTime: start }, "eviction grace period over; deleting what the work applied");
       this.o.onEviction?.("evicted");
     }
-    // The Work is gone: its objects are deleted by whoever last wrote them.
+    // The Work is gone: its objects are deleted (or orphaned, as its recorded deleteOption says) by whoever last wrote them.
     const user = aw.metadata.annotations?.[EXECUTOR_ANNOTATION] ?? this.o.defaultExecutor;
-    return (await this.deleteAll(aw, work, key, user)) ? {} : { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
+    const option = recordedDeleteOption(aw);
+    return (await this.deleteAll(aw, work, key, user, { current: option, previous: option })) ? {} : { requeueAfter: this.o.terminatingRequeueMs ?? 2000 };
   }
 }

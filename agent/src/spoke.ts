@@ -3,7 +3,8 @@
  * kind it has applied (so reading an applied object costs no request, and an
  * out-of-band change or delete wakes the Works that list it), plus the writes
  * of a bundle apply: server-side apply with fieldValidation=Strict (created
- * means the API server answered 201) and deletes with preconditions.
+ * means the API server answered 201), deletes with preconditions, and merge
+ * patches (orphaning).
  */
 import type { KubeObject } from "@work-api/api";
 import { missingOf, type ApplyOptions, type ApplyResponse, type DeleteOutcome, type Mapper, type Preconditions, type ResourceMapping, type Target } from "@work-api/apply";
@@ -141,7 +142,15 @@ export class SpokeCache implements SpokeObjects {
       read: (m, ns, name) => this.read(m, ns, name),
       apply: (m, obj, opts) => this.apply(m, obj, opts, writer),
       delete: (m, ns, name, pre) => this.delete(m, ns, name, pre, writer),
+      mergePatch: (m, ns, name, patch) => this.mergePatch(m, ns, name, patch, writer),
     };
+  }
+
+  /** JSON merge patch (orphaning, marks); the answer is remembered like an apply's. */
+  async mergePatch(m: ResourceMapping, namespace: string | undefined, name: string, patch: object, client: KubeClient = this.o.client): Promise<KubeObject> {
+    const out = await client.patch<KubeObject>(refOf(m), name, patch, { ...(m.namespaced && namespace ? { namespace } : {}), type: "merge" });
+    this.entries.get(gvrKey(m))?.written.remember(makeKey(m.namespaced ? out.metadata?.namespace : undefined, out.metadata?.name ?? ""), out);
+    return out;
   }
 
   async apply(m: ResourceMapping, object: KubeObject, opts: ApplyOptions, client: KubeClient = this.o.client): Promise<ApplyResponse> {

@@ -157,6 +157,7 @@ describe("kubectl work status", () => {
       creationTimestamp: live.metadata.creationTimestamp,
       deletionTimestamp: null,
       manifestCount: 3,
+      deleteOption: null,
     });
     expect(v.conditions.map((c: Condition) => [c.type, c.status, c.reason])).toEqual([
       ["Applied", "False", "AppliedWorkFailed"],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { appliedWork, emptyWork, failedWork, LONG_MESSAGE, NOW, unknownWork, work, cond } from "./fixtures.test-util.js";
-import { feedbackEntries, manifestLabel, renderStatusText, statusSymbol, workStatusView } from "./status.js";
+import { deleteOptionText, feedbackEntries, manifestLabel, renderStatusText, statusSymbol, workStatusView } from "./status.js";
 
 const text = (w: Parameters<typeof workStatusView>[0], width = 120, color = false): string => renderStatusText(workStatusView(w), { now: NOW, color, width });
 
@@ -16,6 +16,7 @@ describe("workStatusView (-o json)", () => {
       creationTimestamp: "2026-02-25T09:00:00Z",
       deletionTimestamp: null,
       manifestCount: 3,
+      deleteOption: null,
     });
     expect(v.manifests.map((m) => m.identifier.ordinal)).toEqual([0, 1, 2]);
     expect(v.manifests[0]).toMatchObject({ identifier: { kind: "ConfigMap", resource: "configmaps", namespace: "default", name: "cm" }, pending: false, inSpec: true });
@@ -55,6 +56,17 @@ describe("workStatusView (-o json)", () => {
   it("takes the oldest observed generation of the Work's conditions", () => {
     expect(workStatusView(unknownWork()).work).toMatchObject({ generation: 5, observedGeneration: 4 });
     expect(workStatusView(emptyWork()).work.observedGeneration).toBeNull();
+  });
+
+  it("shows spec.deleteOption in the header and in JSON, naming what stays on the spoke", () => {
+    const w = failedWork();
+    const deleteOption = { propagationPolicy: "SelectivelyOrphan" as const, selectivelyOrphans: { orphaningRules: [{ group: "", resource: "configmaps", namespace: "default", name: "db-schema" }, { group: "apps", resource: "deployments", namespace: "web", name: "api" }] } };
+    const v = workStatusView({ ...w, spec: { ...w.spec, deleteOption } });
+    expect(v.work.deleteOption).toEqual(deleteOption);
+    expect(renderStatusText(v, { now: NOW, color: false, width: 400 })).toMatch(/Delete option: +SelectivelyOrphan \(these stay on the spoke when the Work is deleted or they are removed from it: configmaps default\/db-schema, deployments\.apps web\/api\)/);
+    expect(text(w, 400)).not.toContain("Delete option");
+    expect(deleteOptionText({ propagationPolicy: "Orphan" })).toBe("Orphan (every object stays on the spoke when the Work is deleted or it is removed from it)");
+    expect(deleteOptionText({ propagationPolicy: "Foreground" })).toBe("Foreground");
   });
 
   it("is a plain JSON object with stable keys", () => {

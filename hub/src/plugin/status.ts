@@ -4,7 +4,7 @@
  * conditions as a table, and a tree of its manifests in ordinal order with
  * each manifest's conditions and status feedback beneath it.
  */
-import type { Condition, KubeObject, ManifestCondition, ResourceIdentifier, Work } from "@work-api/api";
+import type { Condition, DeleteOption, KubeObject, ManifestCondition, ResourceIdentifier, Work } from "@work-api/api";
 import { age } from "./age.js";
 import { layoutRows, paint, renderTable, sanitize, truncate, type Cell, type Tone } from "./text.js";
 
@@ -51,6 +51,8 @@ export interface WorkView {
   deletionTimestamp: string | null;
   /** Number of manifests in spec.workload.manifests. */
   manifestCount: number;
+  /** spec.deleteOption as written; null when absent (Foreground). */
+  deleteOption: DeleteOption | null;
 }
 
 /** What `kubectl work status -o json` prints. Keys are always present, in this order. */
@@ -166,6 +168,7 @@ export function workStatusView(work: Work): WorkStatusView {
       creationTimestamp: meta.creationTimestamp ?? null,
       deletionTimestamp: meta.deletionTimestamp ?? null,
       manifestCount: specManifests.length,
+      deleteOption: work.spec?.deleteOption ?? null,
     },
     conditions,
     manifests: [...manifests, ...extra],
@@ -272,6 +275,7 @@ function headerBlock(v: WorkStatusView, o: TextOptions): string[] {
   ] as const;
   const summary = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
   rows.push(["Manifests:", `${w.manifestCount}${summary.length > 0 ? ` (${summary.join(", ")})` : ""}`]);
+  if (w.deleteOption !== null) rows.push(["Delete option:", sanitize(deleteOptionText(w.deleteOption))]);
   const labelWidth = Math.max(...rows.map(([k]) => k.length)) + 2;
   return rows.map(([k, val]) => `${paint(k.padEnd(labelWidth), "bold", o.color)}${val}`.trimEnd());
 }
@@ -346,4 +350,13 @@ function manifestsBlock(v: WorkStatusView, o: TextOptions): string[] {
 /** The whole text of `kubectl work status`, ending with a newline. */
 export function renderStatusText(v: WorkStatusView, o: TextOptions): string {
   return [...headerBlock(v, o), "", ...conditionsBlock(v, o), "", ...manifestsBlock(v, o)].join("\n") + "\n";
+}
+
+/** spec.deleteOption in words: the policy, and what stays on the spoke when the Work or a manifest goes. */
+export function deleteOptionText(o: DeleteOption): string {
+  const policy = o.propagationPolicy ?? "Foreground";
+  if (policy === "Orphan") return "Orphan (every object stays on the spoke when the Work is deleted or it is removed from it)";
+  if (policy !== "SelectivelyOrphan") return policy;
+  const named = (o.selectivelyOrphans?.orphaningRules ?? []).map((r) => `${r.group ? `${r.resource}.${r.group}` : r.resource} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`);
+  return `SelectivelyOrphan (these stay on the spoke when the Work is deleted or they are removed from it: ${named.join(", ") || "none"})`;
 }

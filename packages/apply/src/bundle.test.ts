@@ -84,6 +84,9 @@ class FakeTarget implements Target {
     this.store.delete(k);
     return "deleted";
   }
+  async mergePatch(): Promise<KubeObject> {
+    throw new Error("not used by these tests (orphan.test.ts covers merge patches)");
+  }
 }
 
 const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "demo" } };

@@ -10,7 +10,7 @@
  * the field with its holder (ApplyConflict); a conflict only with
  * out-of-band managers is forced when `force` is set (drift correction).
  */
-import type { KubeObject, ManifestConfig, OwnerReference } from "@work-api/api";
+import type { KubeObject, ManifestConfig, OwnerReference, ResourceIdentifier } from "@work-api/api";
 import { manifestConfigFor } from "./manifest-config.js";
 import { objectDifferences } from "./diff.js";
 import { inSync } from "./compare.js";
@@ -31,6 +31,12 @@ export interface BundleOptions {
   force: boolean;
   /** Owner reference put on every object (the Work's AppliedWork). */
   owner?: OwnerReference;
+  /**
+   * The owner reference of one object (resource as discovery resolves it) instead of `owner`;
+   * undefined leaves it off (spec.deleteOption orphans the object: deleting the AppliedWork must
+   * not take it). Default: `owner` on every object.
+   */
+  ownerFor?: (id: ResourceIdentifier) => OwnerReference | undefined | Promise<OwnerReference | undefined>;
   /** Labels put on every applied object. */
   labels?: Record<string, string>;
   /** Annotation recording the hash of what this Work applies (see {@link appliedAnnotation}). */
@@ -141,9 +147,10 @@ async function applyOne(p: Planned, opts: BundleOptions, crds: Map<string, strin
   if (!mapping.namespaced && p.namespace) {
     return failed(p.ordinal, id, ManifestErrorReason.NamespaceNotAllowed, `${p.label}: ${p.kind} is cluster-scoped; remove metadata.namespace`);
   }
+  const owner = opts.ownerFor ? await opts.ownerFor(id) : opts.owner;
   const desired = buildDesired(p.object, {
     ...(opts.labels ? { labels: opts.labels } : {}),
-    ...(opts.owner ? { owner: opts.owner } : {}),
+    ...(owner ? { owner } : {}),
     ...(opts.recordAnnotation ? { recordAnnotation: opts.recordAnnotation } : {}),
   });
   let live: KubeObject | undefined;

@@ -12,3 +12,5 @@ export * from "./prune.js";
 export * from "./ownership.js";
 export * from "./manifest-config.js";
 export * from "./diff.js";
+export * from "./delete-option.js";
+export * from "./orphan.js";

@@ -17,6 +17,11 @@
  * - otherwise deleted with uid and resourceVersion preconditions, so an
  *   object another Work just took over is never deleted.
  *
+ * spec.deleteOption (`orphan`) and the Namespaces and CRDs that hold orphaned
+ * objects keep objects on the spoke instead (orphan.ts): orphaned (values
+ * kept, nothing of this Work left on them); or, when another Work still
+ * owns or lists the object, released or handed off with the values kept.
+ *
  * The kind is resolved through discovery by group and kind (again, from a
  * fresh discovery, when the API server says the resource is not served or
  * discovery misses the kind), so an object applied under a version the
@@ -30,6 +35,8 @@ import { sortForPrune } from "./order.js";
 import { appliedWorkOwners, otherOwners, ownedBy } from "./ownership.js";
 import type { AppliedRef, Mapper, PruneResult, ResourceMapping, Target } from "./types.js";
 import { isNoKindMatch } from "./bundle.js";
+import type { ObjectIdentity } from "./manifest-config.js";
+import { HOLDS_ORPHANS_ANNOTATION, OrphanBatch, OrphanFailedError, stripWork } from "./orphan.js";
 
 /** On an object a Work let go of while another Work still wanted it and no AppliedWork owned it any more. */
 export const RELEASED_ANNOTATION = "work.multicluster.x-k8s.io/released";
@@ -50,7 +57,23 @@ export interface PruneOptions {
   keep?: readonly AppliedRef[];
   /** Attempts when the object changes under a precondition. Default 3. */
   attempts?: number;
+  /**
+   * spec.deleteOption (see delete-option.ts `orphanTest`), on the object's resource as discovery
+   * resolves it: true for an object to leave on the spoke (orphaned) instead of deleting it.
+   */
+  orphan?: ((id: ObjectIdentity) => boolean) | undefined;
+  /**
+   * True for an object applied without this Work's AppliedWork ownerReference (the deleteOption of
+   * that apply orphans it, see `ownerlessTest`): still this Work's own, to delete, when it carries
+   * this Work's field manager and the recorded uid.
+   */
+  ownerless?: ((id: ObjectIdentity) => boolean) | undefined;
+  /** The labels and annotations this Work puts on its objects: removed from an orphaned one. */
+  ownMetadata?: { labels?: readonly string[]; annotations?: readonly string[] } | undefined;
 }
+
+/** Results of a delete that removed the object (not "already gone", not "left alone"). */
+const deletedNow = new WeakSet<PruneResult>();
 
 /** The mapping an inventory entry was recorded under (which may no longer be served). */
 export function mappingOf(ref: AppliedRef): ResourceMapping {
@@ -67,16 +90,18 @@ export function staleRefs(previous: readonly AppliedRef[], keep: readonly Applie
 export async function pruneObjects(refs: readonly AppliedRef[], opts: PruneOptions): Promise<PruneResult[]> {
   const out: PruneResult[] = [];
   const emptied = new Set<string>();
+  const batch = new OrphanBatch([...refs, ...(opts.keep ?? [])]);
   for (const ref of sortForPrune(refs)) {
-    const r = await letGo(ref, opts);
+    const r = await letGo(ref, opts, batch);
     out.push(r);
-    if (ref.namespace && r.action === "pruned") emptied.add(ref.namespace);
+    // Only a genuine delete empties a namespace: not an object already gone, left alone or orphaned.
+    if (ref.namespace && deletedNow.has(r)) emptied.add(ref.namespace);
   }
   // A Namespace handed off by another Work is deleted by the last Work that had objects in it.
   const listed = new Set(refs.filter((r) => r.kind === "Namespace" && r.group === "").map((r) => r.name));
   const stillUsed = new Set((opts.keep ?? []).map((r) => r.namespace ?? ""));
   for (const ns of emptied) {
-    if (listed.has(ns) || stillUsed.has(ns)) continue;
+    if (listed.has(ns) || stillUsed.has(ns) || batch.namespaces.has(ns)) continue;
     const r = await deleteHandedOffNamespace(ns, opts);
     if (r) out.push(r);
   }
@@ -89,6 +114,7 @@ async function deleteHandedOffNamespace(name: string, opts: PruneOptions): Promi
     const m = await opts.mapper.resolveGroupKind("", "Namespace");
     const live = await opts.target.read(m, undefined, name);
     if (!live || live.metadata?.annotations?.[RELEASED_ANNOTATION] === undefined || appliedWorkOwners(live).length > 0 || live.metadata.deletionTimestamp) return undefined;
+    if (live.metadata.annotations[HOLDS_ORPHANS_ANNOTATION] !== undefined) return undefined;
     if (await opts.inUse?.(ref)) return undefined;
     return await remove(ref, `Namespace ${name}`, m, undefined, live, opts);
   } catch (err) {
@@ -123,7 +149,7 @@ async function resolveFresh(ref: AppliedRef, opts: PruneOptions, fresh: boolean)
   }
 }
 
-async function letGo(ref: AppliedRef, opts: PruneOptions): Promise<PruneResult> {
+async function letGo(ref: AppliedRef, opts: PruneOptions, batch: OrphanBatch): Promise<PruneResult> {
   const label = describeManifest(ref.ordinal, ref.kind, ref.namespace, ref.name);
   const gone: PruneResult = { ref, action: "pruned", message: `${label}: its kind is no longer served; nothing left to delete` };
   let m: ResourceMapping | undefined;
@@ -156,16 +182,17 @@ async function letGo(ref: AppliedRef, opts: PruneOptions): Promise<PruneResult> 
       return failure(ref, label, "delete failed", err);
     }
     try {
-      return await decide(ref, label, m, ns, live, opts);
+      return await decide(ref, label, m, ns, live, opts, batch);
     } catch (err) {
       // 409: the object changed under the precondition (another Work took it, someone edited it): decide again.
       if (httpStatus(err) === 409 && attempt < (opts.attempts ?? 3)) continue;
+      if (err instanceof OrphanFailedError) return failure(ref, label, "orphan failed", err.cause);
       return failure(ref, label, "delete failed", err);
     }
   }
 }
 
-async function decide(ref: AppliedRef, label: string, m: ResourceMapping, ns: string | undefined, live: KubeObject | undefined, opts: PruneOptions): Promise<PruneResult> {
+async function decide(ref: AppliedRef, label: string, m: ResourceMapping, ns: string | undefined, live: KubeObject | undefined, opts: PruneOptions, batch: OrphanBatch): Promise<PruneResult> {
   if (!live) return { ref, action: "pruned", message: `${label}: already gone` };
   const mine = ownedBy(live, opts.ownerUid);
   const others = otherOwners(live, opts.ownerUid);
@@ -174,20 +201,48 @@ async function decide(ref: AppliedRef, label: string, m: ResourceMapping, ns: st
     if (ref.uid && live.metadata?.uid !== ref.uid) return { ref, action: "pruned", message: `${label}: replaced by another object; left alone` };
     if (!managedBy(live, opts.fieldManager)) return { ref, action: "pruned", message: `${label}: never written by this Work; left alone` };
   }
+  // The resource as discovery resolves it: an entry recorded before its first apply has none.
+  const id: ObjectIdentity = { group: m.group, resource: m.resource, namespace: ns ?? "", name: ref.name };
+  const stays = opts.orphan?.(id) === true ? "its deleteOption orphans it" : batch.holdsOrphans(id, live);
+  if (stays !== undefined) return keepOnSpoke(ref, label, m, ns, live, opts, batch, stays, others.length);
+  const own = mine || (!handedOff && opts.ownerless?.(id) === true);
   const wanted = others.length > 0 || (await opts.inUse?.(ref)) === true;
-  if (!wanted && (mine || handedOff)) return remove(ref, label, m, ns, live, opts);
+  if (!wanted && (own || handedOff)) return remove(ref, label, m, ns, live, opts);
   const handOff = others.length === 0 && wanted;
   // Pinned to the resourceVersion just read: if another owner let go meanwhile this 409s and the
   // object is decided again, so whoever lets go last sees no other owner and deletes.
   await opts.target.apply(m, releaseBody(m, live, handOff), { fieldManager: opts.fieldManager, force: false });
-  const why = !mine ? "not this Work's to delete" : others.length > 0 ? `still owned by ${others.length} other Work(s)` : "another Work still wants it";
+  const why = !own ? "not this Work's to delete" : others.length > 0 ? `still owned by ${others.length} other Work(s)` : "another Work still wants it";
   return { ref, action: "released", message: `${label}: released (${why})` };
+}
+
+/**
+ * Leaves the object on the spoke with its values. Shared: released (another AppliedWork owns it)
+ * or handed off (another Work lists it: the last one that does deletes it). Otherwise orphaned,
+ * after its Namespace and CRD are marked so no prune deletes them from under it.
+ */
+async function keepOnSpoke(ref: AppliedRef, label: string, m: ResourceMapping, ns: string | undefined, live: KubeObject, opts: PruneOptions, batch: OrphanBatch, why: string, others: number): Promise<PruneResult> {
+  const wanted = others > 0 || (await opts.inUse?.(ref)) === true;
+  const ctx = { ...opts, releasedAnnotation: RELEASED_ANNOTATION };
+  try {
+    if (!wanted) await batch.markContainers(m, ns, ctx);
+    await stripWork(m, ns, ref.name, live, ctx, { keepLabel: others > 0, handOff: others === 0 && wanted });
+  } catch (err) {
+    throw new OrphanFailedError(err);
+  }
+  if (others > 0) return { ref, action: "released", message: `${label}: released with its values kept (${why}; still owned by ${others} other Work(s))` };
+  if (wanted) return { ref, action: "released", message: `${label}: released with its values kept (${why}; handed off to another Work that lists it)` };
+  batch.orphaned(m, ns);
+  return { ref, action: "orphaned", message: `${label}: orphaned (${why}): left on the spoke with its values, no longer this Work's` };
 }
 
 async function remove(ref: AppliedRef, label: string, m: ResourceMapping, ns: string | undefined, live: KubeObject, opts: PruneOptions): Promise<PruneResult> {
   const outcome = await opts.target.delete(m, ns, ref.name, { uid: live.metadata?.uid, resourceVersion: live.metadata?.resourceVersion });
   if (outcome === "terminating") return { ref, action: "terminating", message: `${label}: waiting for its finalizers` };
-  return { ref, action: "pruned", message: outcome === "absent" ? `${label}: already gone` : `${label}: deleted` };
+  if (outcome === "absent") return { ref, action: "pruned", message: `${label}: already gone` };
+  const r: PruneResult = { ref, action: "pruned", message: `${label}: deleted` };
+  deletedNow.add(r);
+  return r;
 }
 
 function managedBy(live: KubeObject, fieldManager: string): boolean {

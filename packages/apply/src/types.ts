@@ -54,6 +54,11 @@ export interface Target {
    * "terminating" when finalizers hold it, "absent" when it was already gone.
    */
   delete(m: ResourceMapping, namespace: string | undefined, name: string, preconditions: Preconditions): Promise<DeleteOutcome>;
+  /**
+   * JSON merge patch (RFC 7386) of the object; `metadata.uid` and `metadata.resourceVersion` in the
+   * patch make it conditional (409 when the live object differs). Returns the object as written.
+   */
+  mergePatch(m: ResourceMapping, namespace: string | undefined, name: string, patch: object): Promise<KubeObject>;
 }
 
 export type DeleteOutcome = "deleted" | "terminating" | "absent";
@@ -108,10 +113,14 @@ export interface PruneResult {
   /**
    * pruned = deleted or already gone; released = the object stays (another
    * Work still lists it, or it is not this Work's to delete) and only this
-   * Work's fields and ownerReference were removed; terminating = delete
-   * accepted, object still finalizing; failed = the delete or release failed.
+   * Work's fields and ownerReference were removed (with spec.deleteOption,
+   * its values kept); orphaned = the object stays with its values, and this
+   * Work's ownerReference, labels, annotations and field managers were
+   * removed (spec.deleteOption, or a Namespace or CRD that holds orphaned
+   * objects); terminating = delete accepted, object still finalizing;
+   * failed = the delete, release or orphan failed.
    */
-  action: "pruned" | "released" | "terminating" | "failed";
+  action: "pruned" | "released" | "orphaned" | "terminating" | "failed";
   message: string;
   error?: Error;
 }
