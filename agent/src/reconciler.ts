@@ -14,7 +14,7 @@
  * applied without the AppliedWork ownerReference (as OCM: deleting the
  * AppliedWork lets the garbage collector leave them), and prune orphans them.
  */
-import { API_VERSION, WORK_FINALIZER, type AppliedWork, type DeleteOption, type OwnerReference, type ResourceIdentifier, type Work } from "@work-api/api";
+import { API_VERSION, WORK_FINALIZER, type AppliedWork, type DeleteOption, type OwnerReference, type Work } from "@work-api/api";
 import {
   ApplyFailureReason,
   LastApplied,
@@ -23,9 +23,6 @@ import {
   appliedWorkName,
   describeDeleteOption,
   fieldManagerFor,
-  HOLDS_ORPHANS_ANNOTATION,
-  isCrdResource,
-  isNamespaceResource,
   manifestIdentities,
   mappingOf,
   orphanTest,
@@ -42,7 +39,7 @@ import type { HubWorks, SpokeAppliedWorks, SpokeObjects } from "./ports.js";
 import { nextWorkStatus, statusPatch } from "./status.js";
 import { AGENT_LABEL, DELETE_OPTION_ANNOTATION, EXECUTOR_ANNOTATION, WORK_ID_LABEL, agentObjectLabel, isLettingGo } from "./labels.js";
 import { actorOf, executorUser } from "./executor.js";
-import { deleteOptionRecord, recordedDeleteOption } from "./delete-option.js";
+import { deleteOptionRecord, ownerFor, recordedDeleteOption } from "./delete-option.js";
 import type { Target } from "@work-api/apply";
 
 export interface ReconcilerOptions {
@@ -207,7 +204,7 @@ export class WorkReconciler {
       fieldManager,
       force: this.o.force,
       owner,
-      ownerFor: this.ownerFor(owner, deleteOptions.current),
+      ownerFor: ownerFor(owner, deleteOptions.current, this.o.spoke),
       labels: { [agentObjectLabel(this.o.agentId)]: "" },
       recordAnnotation: appliedAnnotation(this.workId(key)),
       lastApplied: this.lastApplied,
@@ -306,26 +303,6 @@ export class WorkReconciler {
   /** The spoke as `user` writes it (undefined: the agent itself). */
   private writer(user: string | undefined): Target {
     return this.o.spoke.as(user);
-  }
-
-  /**
-   * The owner reference of one object: none for an object the deleteOption orphans (and the Namespace
-   * or CRD that would take it along), nor for a Namespace or CRD that holds orphaned objects already.
-   */
-  private ownerFor(owner: OwnerReference, option: DeleteOption | undefined): (id: ResourceIdentifier) => Promise<OwnerReference | undefined> {
-    const ownerless = ownerlessTest(option);
-    return async (id) => {
-      const oid = { group: id.group ?? "", resource: id.resource ?? "", namespace: id.namespace ?? "", name: id.name ?? "" };
-      if (ownerless?.(oid) === true) return undefined;
-      if (!isNamespaceResource(oid) && !isCrdResource(oid)) return owner;
-      try {
-        const live = await this.o.spoke.get({ group: oid.group, version: id.version ?? "", resource: oid.resource, kind: id.kind ?? "", namespaced: false }, undefined, oid.name);
-        return live?.metadata?.annotations?.[HOLDS_ORPHANS_ANNOTATION] !== undefined ? undefined : owner;
-      } catch {
-        // Not readable now: the apply that follows reads it again and reports; without the owner meanwhile (the safe side).
-        return undefined;
-      }
-    };
   }
 
   private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, name: string, target: Target, options: DeleteOptions, keep: readonly AppliedRef[] = []): Promise<PruneResult[]> {
