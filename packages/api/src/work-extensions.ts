@@ -62,7 +62,11 @@ export interface IgnoreField {
 }
 
 export interface ServerSideApplyConfig {
-  /** Take fields from any other field manager, Works included. Default false. */
+  /**
+   * true: take the fields out-of-band field managers hold (even when the agent's --force-conflicts
+   * is off); false: never, such a conflict is ApplyConflict. Absent: the agent's --force-conflicts.
+   * Fields another Work holds are never taken (the sharing contract).
+   */
   force?: boolean;
   ignoreFields?: IgnoreField[];
 }

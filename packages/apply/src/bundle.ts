@@ -1,33 +1,34 @@
 /**
- * Applies the manifests of one Work in dependency order with server-side
- * apply and returns a typed change set with one result per manifest ordinal.
- * A bad manifest fails on its own; the others still apply.
+ * Applies the manifests of one Work in dependency order and returns a typed
+ * change set with one result per manifest ordinal. A bad manifest fails on
+ * its own; the others still apply.
  *
- * What is sent: an apply whenever the live object is not in sync with the
- * desired one, which carries this Work's record annotation (a hash of what
- * it applies), so an edit that only removes fields is still sent. Applies go
- * without force first; a conflict with another Work's field manager leaves
- * the field with its holder (ApplyConflict); a conflict only with
- * out-of-band managers is forced when `force` is set (drift correction).
+ * Each manifest goes to the applier of its updateStrategy (appliers/:
+ * ServerSideApply by default, CreateOnly, ReadOnly, ReportDiff), picked by
+ * the spec.manifestConfigs item that names the object once its kind is
+ * resolved. What a server-side apply sends, and when it forces, is described
+ * in appliers/server-side-apply.ts.
  */
 import type { KubeObject, ManifestConfig, OwnerReference, ResourceIdentifier } from "@work-api/api";
 import { manifestConfigFor } from "./manifest-config.js";
-import { objectDifferences } from "./diff.js";
-import { inSync } from "./compare.js";
 import { buildDesired } from "./desired.js";
 import { ManifestError, ManifestErrorReason, describeManifest, objectKey, parseManifest, type ParsedManifest } from "./manifest.js";
 import { kindRank, sortForApply } from "./order.js";
 import { ApplyFailureReason, failureFromError, httpStatus, missingOf } from "./failure.js";
-import { parseConflicts, workOwnerOfManager, type FieldConflict } from "./ownership.js";
 import type { ManifestResult, Mapper, ResourceMapping, Target } from "./types.js";
 import { LastApplied } from "./last-applied.js";
+import { applierFor } from "./appliers/index.js";
+import { failedResult } from "./appliers/applier.js";
 
 export interface BundleOptions {
   mapper: Mapper;
   target: Target;
   /** SSA field manager (one per Work). */
   fieldManager: string;
-  /** Take fields from out-of-band managers (drift correction). Fields another Work holds are never taken. */
+  /**
+   * Take fields from out-of-band managers (drift correction), unless a manifest's
+   * serverSideApply.force says otherwise. Fields another Work holds are never taken.
+   */
   force: boolean;
   /** Owner reference put on every object (the Work's AppliedWork). */
   owner?: OwnerReference;
@@ -128,9 +129,7 @@ function identify(p: ParsedManifest, m?: ResourceMapping): ManifestResult["ident
   };
 }
 
-function failed(ordinal: number, id: Partial<ManifestResult["identifier"]>, reason: string, message: string, error?: Error, live?: KubeObject): ManifestResult {
-  return { ordinal, identifier: { ordinal, ...id }, action: "failed", reason, message, ...(error ? { error } : {}), ...(live ? { live } : {}) };
-}
+const failed = failedResult;
 
 async function applyOne(p: Planned, opts: BundleOptions, crds: Map<string, string>): Promise<ManifestResult> {
   let mapping: ResourceMapping;
@@ -153,89 +152,20 @@ async function applyOne(p: Planned, opts: BundleOptions, crds: Map<string, strin
     ...(owner ? { owner } : {}),
     ...(opts.recordAnnotation ? { recordAnnotation: opts.recordAnnotation } : {}),
   });
-  let live: KubeObject | undefined;
+  // The strategy of the manifestConfigs item that names the object (matched on the resolved resource).
+  const strategy = manifestConfigFor(opts.manifestConfigs, { group: id.group ?? "", resource: id.resource ?? "", namespace: id.namespace ?? "", name: p.name })?.updateStrategy ?? {};
+  const applier = applierFor(strategy);
+  if (!applier) {
+    return failed(p.ordinal, id, ApplyFailureReason.InvalidManifestConfig, `${p.label}: updateStrategy.type ${String(strategy.type)} is not one this agent knows; nothing written`);
+  }
+  const seen: { live?: KubeObject } = {};
   try {
-    live = await opts.target.get(mapping, p.namespace, p.name);
-    if (live && (inSync(desired, live) || opts.lastApplied?.matches(mapping, live, desired, opts.fieldManager))) {
-      return { ordinal: p.ordinal, identifier: id, action: "unchanged", message: `${p.label}: up to date`, live };
-    }
-    const res = await applyHoldingWorkFields(p, mapping, desired, live, opts);
-    if ("conflict" in res) return res.conflict;
-    opts.lastApplied?.record(mapping, res.object, desired, opts.fieldManager);
-    const before = live?.metadata?.resourceVersion;
-    const action = res.created ? "created" : before !== undefined && before === res.object.metadata?.resourceVersion ? "unchanged" : "configured";
-    const drift = action === "configured" && live !== undefined && recordUnchanged(desired, live, opts.recordAnnotation);
-    // What was reverted, and who had changed it: read from the live object as it was before the apply.
-    const reverted = drift ? { drift: "modified" as const, differences: objectDifferences(desired, live, { self: opts.fieldManager }) } : {};
-    return { ordinal: p.ordinal, identifier: id, action, message: `${p.label}: ${action}`, live: res.object, ...reverted, ...(res.forced ? { forced: true } : {}) };
+    return await applier.apply({ p, mapping, id, desired, strategy, opts, seen });
   } catch (err) {
     if (httpStatus(err) === 404 && missingOf(err) === "kind") opts.mapper.invalidate();
     const f = failureFromError(err, p.label, opts.actor);
-    return failed(p.ordinal, id, f.reason, f.message, f.error, live);
+    return failed(p.ordinal, id, f.reason, f.message, f.error, seen.live);
   }
-}
-
-/**
- * SSA without force; on a conflict, force only when every conflicting
- * manager is out of band (not another Work) and `force` is set.
- */
-async function applyHoldingWorkFields(
-  p: Planned,
-  mapping: ResourceMapping,
-  desired: KubeObject,
-  live: KubeObject | undefined,
-  opts: BundleOptions,
-): Promise<{ object: KubeObject; created: boolean; forced?: boolean } | { conflict: ManifestResult }> {
-  try {
-    return await opts.target.apply(mapping, desired, { fieldManager: opts.fieldManager, force: false });
-  } catch (err) {
-    if (httpStatus(err) !== 409) throw err;
-    const conflicts = parseConflicts(err);
-    // Decide on a fresh read: a cached copy may not show the ownerReference of a Work that just took the field.
-    const current = (await opts.target.read(mapping, p.namespace, p.name)) ?? live;
-    const ownUid = opts.owner?.uid;
-    // A manager of this same Work under an older --field-manager base is this Work's own.
-    const byWorks = conflicts.filter((c) => {
-      const o = workOwnerOfManager(c.manager, current);
-      return o !== undefined && o.uid !== ownUid;
-    });
-    if (byWorks.length === 0 && opts.force && conflicts.length > 0) {
-      // Forced under the resourceVersion just read: a Work that takes a field after that read is not overridden
-      // (409, retried). The holders are judged from the first 409's conflicts and this read's ownerReferences; a
-      // Work that took the field between the two is the one window left open.
-      const pinned = { ...desired, metadata: { ...desired.metadata, resourceVersion: current?.metadata?.resourceVersion } };
-      return { ...(await opts.target.apply(mapping, pinned, { fieldManager: opts.fieldManager, force: true })), forced: true };
-    }
-    const held = byWorks.length > 0 ? byWorks : conflicts;
-    const who = await describeHolders(held, current, opts);
-    const msg = `${p.label}: ${who}; nothing is written until the conflict ends`;
-    const error = err instanceof Error ? err : new Error(String(err));
-    return { conflict: failed(p.ordinal, identify(p, mapping), ApplyFailureReason.ApplyConflict, msg, error, current) };
-  }
-}
-
-/**
- * True when the live object carries this Work's record annotation with the value `desired` carries:
- * the Work applies what it applied last time, so a difference was made by someone else (drift).
- */
-function recordUnchanged(desired: KubeObject, live: KubeObject, annotation: string | undefined): boolean {
-  if (annotation === undefined) return false;
-  const want = desired.metadata?.annotations?.[annotation];
-  return want !== undefined && live.metadata?.annotations?.[annotation] === want;
-}
-
-async function describeHolders(conflicts: readonly FieldConflict[], live: KubeObject | undefined, opts: BundleOptions): Promise<string> {
-  if (conflicts.length === 0) return "conflict with another field manager";
-  const byManager = new Map<string, string[]>();
-  for (const c of conflicts) byManager.set(c.manager, [...(byManager.get(c.manager) ?? []), c.field]);
-  const parts: string[] = [];
-  for (const [manager, fields] of byManager) {
-    const owner = workOwnerOfManager(manager, live);
-    const work = owner ? ((await opts.describeOwner?.(owner).catch(() => undefined)) ?? `the Work of AppliedWork ${owner.name}`) : undefined;
-    const holder = work ? `${work} (field manager "${manager}")` : `field manager "${manager}"`;
-    parts.push(`${fields.join(", ")} held by ${holder}`);
-  }
-  return `conflict: ${parts.join("; ")}`;
 }
 
 /** group/kind → CRD name, for CRDs defined in this bundle. */

@@ -14,6 +14,26 @@ export const ApplyFailureReason = {
   ObjectNotFound: "ObjectNotFound",
   ApplyFailed: "ApplyFailed",
   SpokeUnreachable: "SpokeUnreachable",
+  /** An object on the spoke that no Work applied, left alone by updateStrategy.takeOver IfNoDiff or Never. */
+  NotTakenOver: "NotTakenOver",
+  /** A manifestConfigs item the agent cannot use (an ignoreFields path it cannot parse). */
+  InvalidManifestConfig: "InvalidManifestConfig",
+} as const;
+
+/**
+ * Reasons of an Applied=True manifest condition written by an update strategy other than a plain
+ * apply (the object was deliberately not written), and of Available=False for an object a ReadOnly
+ * or ReportDiff manifest looks for and does not find.
+ */
+export const StrategyReason = {
+  /** updateStrategy ReadOnly: never written; watched and reported. */
+  ReadOnly: "ReadOnly",
+  /** updateStrategy ReportDiff: never written; its differences from the manifest are reported. */
+  ReportedDiff: "ReportedDiff",
+  /** updateStrategy CreateOnly: the object exists, so it is not written. */
+  CreateOnly: "CreateOnly",
+  /** Available=False of a ReadOnly or ReportDiff manifest whose object is not on the spoke. */
+  ObjectNotFound: "ObjectNotFound",
 } as const;
 
 export interface Failure {

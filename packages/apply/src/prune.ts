@@ -70,6 +70,8 @@ export interface PruneOptions {
   ownerless?: ((id: ObjectIdentity) => boolean) | undefined;
   /** The labels and annotations this Work puts on its objects: removed from an orphaned one. */
   ownMetadata?: { labels?: readonly string[]; annotations?: readonly string[] } | undefined;
+  /** True for an object this Work only looks at (updateStrategy ReadOnly, ReportDiff): never deleted or released. */
+  leaveAlone?: (ref: AppliedRef) => boolean;
 }
 
 /** Results of a delete that removed the object (not "already gone", not "left alone"). */
@@ -151,6 +153,7 @@ async function resolveFresh(ref: AppliedRef, opts: PruneOptions, fresh: boolean)
 
 async function letGo(ref: AppliedRef, opts: PruneOptions, batch: OrphanBatch): Promise<PruneResult> {
   const label = describeManifest(ref.ordinal, ref.kind, ref.namespace, ref.name);
+  if (opts.leaveAlone?.(ref)) return { ref, action: "pruned", message: `${label}: only looked at by this Work (ReadOnly or ReportDiff); left alone` };
   const gone: PruneResult = { ref, action: "pruned", message: `${label}: its kind is no longer served; nothing left to delete` };
   let m: ResourceMapping | undefined;
   try {

@@ -47,6 +47,13 @@ export interface Target {
   get(m: ResourceMapping, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   /** Live object read from the API server (no cache); undefined when absent. Release and delete decide on it. */
   read(m: ResourceMapping, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  /**
+   * The live object as the API server has it, whether this agent labelled it or not: from a watch
+   * when one covers the object (see the agent's per-object watches), else a GET. Optional: without
+   * it, `get` and then `read` are asked. Strategies that must know an object they did not write
+   * (ReadOnly, ReportDiff, CreateOnly, take-over, ignoreFields) use it.
+   */
+  observe?(m: ResourceMapping, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   /** Server-side apply with fieldValidation=Strict. */
   apply(m: ResourceMapping, object: KubeObject, opts: ApplyOptions): Promise<ApplyResponse>;
   /**
@@ -94,6 +101,11 @@ export interface ManifestResult {
    * was not taken over. Bounded by StatusBounds.
    */
   differences?: ObservedDrift[];
+  /**
+   * True when the agent looked for the object and it is not on the spoke, and that is a state to
+   * report rather than a failure (a ReadOnly or ReportDiff manifest): Available=False.
+   */
+  absent?: boolean;
 }
 
 /** An object the agent once applied, as recorded in AppliedWork.status.appliedResources. */
