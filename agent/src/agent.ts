@@ -22,6 +22,7 @@ import { agentMetrics, countRequests, reachabilityGauge } from "./metrics.js";
 import { AGENT_USER_AGENT, BUILD } from "./build.js";
 import { ManifestsFailedError, PruneFailedError, SpokeUnreachableError, WorkReconciler } from "./reconciler.js";
 import { SpokeCache } from "./spoke.js";
+import { WorkObjectWatches } from "./object-watches.js";
 import { workChanged } from "./predicates.js";
 
 const USER_AGENT = AGENT_USER_AGENT;
@@ -137,6 +138,8 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     for (const o of appliedWorkOwners(obj)) mine(appliedWorks.byUid(o.uid));
     const id = { group: m.group, kind: m.kind, namespace: m.namespaced ? (obj.metadata?.namespace ?? "") : "", name: obj.metadata?.name ?? "" };
     for (const aw of appliedWorks.listing(id)) mine(aw);
+    // Objects watched one by one (ReadOnly, ReportDiff, ...): the Works that asked for the watch.
+    for (const name of objectWatches.worksOf(id)) names.add(name);
     return names;
   };
   const spokeObjects = new SpokeCache({
@@ -149,6 +152,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
       for (const name of worksOf(obj, m)) queue.enqueue?.(name);
     },
   });
+  const objectWatches = new WorkObjectWatches((m, ns, name) => spokeObjects.watchObject(m, ns, name));
   const idleRestarts = (list: { stats(): { idleRestarts: number } }[]): number => list.reduce((n, i) => n + i.stats().idleRestarts, 0);
   const recorder = new EventRecorder({ client: hub, component: "work-agent", instance: clusterName, logger: alog });
   const metrics = agentMetrics(registry, {
@@ -169,6 +173,7 @@ export async function runAgent(cfg: AgentConfig, log: Logger, signal: AbortSigna
     evictionGracePeriodMs: cfg.evictionGracePeriodMs,
     defaultExecutor: userOfExecutorFlag(cfg.defaultExecutor),
     spokeOutageGracePeriodMs: cfg.spokeOutageGracePeriodMs,
+    objectWatches,
     // Just after the spoke's API server came back, its custom resources may 404 until their CRDs are served again.
     spokeSettling: () => spokeMonitor.sinceRecoveryMs() < 30_000,
     onEviction: (stage) => metrics.onEviction(stage),

@@ -7,7 +7,7 @@
  */
 import { AppliedWorkResource, type AppliedWork } from "@work-api/api";
 import { Informer, isNotFound, type KubeClient, type Logger } from "@work-api/runtime";
-import { DELETE_OPTION_ANNOTATION, EXECUTOR_ANNOTATION, LETTING_GO_ANNOTATION } from "./labels.js";
+import { DELETE_OPTION_ANNOTATION, EXECUTOR_ANNOTATION, LETTING_GO_ANNOTATION, READ_ONLY_ANNOTATION } from "./labels.js";
 import type { SpokeAppliedWorks } from "./ports.js";
 import { WriteMemory } from "./write-memory.js";
 
@@ -99,7 +99,16 @@ export class AppliedWorkCache implements SpokeAppliedWorks {
   }
 
   async setDeleteOption(aw: AppliedWork, record: string | null): Promise<AppliedWork> {
-    const body = { metadata: { uid: aw.metadata.uid, annotations: { [DELETE_OPTION_ANNOTATION]: record } } };
+    return this.annotate(aw, DELETE_OPTION_ANNOTATION, record);
+  }
+
+  async setReadOnly(aw: AppliedWork, value: string | null): Promise<AppliedWork> {
+    return this.annotate(aw, READ_ONLY_ANNOTATION, value);
+  }
+
+  /** One annotation set (null removes it) by a merge patch with the uid as precondition. */
+  private async annotate(aw: AppliedWork, key: string, value: string | null): Promise<AppliedWork> {
+    const body = { metadata: { uid: aw.metadata.uid, annotations: { [key]: value } } };
     return this.remember(await this.client.patch<AppliedWork>(AppliedWorkResource, aw.metadata.name!, body, { type: "merge" }));
   }
 

@@ -57,8 +57,9 @@ export function withIntended(previous: readonly AppliedRef[], intended: readonly
 /**
  * Splits the previous inventory. An entry is kept (not pruned) when a
  * manifest applied it now, or when a manifest that failed this time still
- * names it, or failed without an identity at the entry's ordinal: a bad
- * manifest never deletes what was applied before.
+ * names it, or failed without an identity at the entry's ordinal (a bad
+ * manifest never deletes what was applied before), or names an object it
+ * only looks at and did not find (ReadOnly, ReportDiff: `absent`).
  */
 export function planInventory(previous: readonly AppliedRef[], results: readonly ManifestResult[]): { applied: AppliedRef[]; kept: AppliedRef[]; prune: AppliedRef[] } {
   const applied = results.map(refFromResult).filter((r): r is AppliedRef => r !== undefined);
@@ -68,12 +69,14 @@ export function planInventory(previous: readonly AppliedRef[], results: readonly
   const failedOrdinals = new Set(failed.filter((r) => !r.identifier.kind || !r.identifier.name).map((r) => r.ordinal));
   // Also by ordinal and name: a manifest refused for its scope (NamespaceNotAllowed) reports no namespace, its entry has one.
   const failedNamed = new Set(failed.map((r) => `${r.ordinal}/${r.identifier.group ?? ""}/${r.identifier.kind ?? ""}/${r.identifier.name ?? ""}`));
+  // A ReadOnly or ReportDiff object not on the spoke: still named by the Work, so its entry stays listed.
+  const absentKeys = new Set(results.filter((r) => r.absent && r.identifier.kind && r.identifier.name).map((r) => objKey(r.identifier)));
   const kept: AppliedRef[] = [];
   const prune: AppliedRef[] = [];
   for (const p of previous) {
     const k = objKey(p);
     if (appliedKeys.has(k)) continue;
-    if (failedKeys.has(k) || failedOrdinals.has(p.ordinal) || failedNamed.has(`${p.ordinal}/${p.group}/${p.kind}/${p.name}`)) kept.push(p);
+    if (failedKeys.has(k) || absentKeys.has(k) || failedOrdinals.has(p.ordinal) || failedNamed.has(`${p.ordinal}/${p.group}/${p.kind}/${p.name}`)) kept.push(p);
     else prune.push(p);
   }
   return { applied, kept, prune };

@@ -9,6 +9,8 @@ export const WORK_ID_LABEL = "work.multicluster.x-k8s.io/work-id";
 export const LETTING_GO_ANNOTATION = "work.multicluster.x-k8s.io/letting-go";
 /** On an AppliedWork: the user (a ServiceAccount's "system:serviceaccount:NS:NAME") that writes its objects. */
 export const EXECUTOR_ANNOTATION = "work.multicluster.x-k8s.io/executor";
+/** On an AppliedWork: the listed objects its Work only looks at (ReadOnly, ReportDiff), a JSON list; see read-only.ts. */
+export const READ_ONLY_ANNOTATION = "work.multicluster.x-k8s.io/read-only";
 
 /** True when the AppliedWork carries {@link LETTING_GO_ANNOTATION}. */
 export function isLettingGo(aw: { metadata: { annotations?: Record<string, string> } }): boolean {

@@ -36,6 +36,8 @@ export interface SpokeAppliedWorks {
   setExecutor(aw: AppliedWork, user: string | null): Promise<AppliedWork>;
   /** Records the Work's spec.deleteOption (DELETE_OPTION_ANNOTATION, see delete-option.ts; null removes it), for clean-up after the Work is gone. */
   setDeleteOption(aw: AppliedWork, record: string | null): Promise<AppliedWork>;
+  /** Records which listed objects the Work only looks at (READ_ONLY_ANNOTATION, see read-only.ts; null removes it). */
+  setReadOnly(aw: AppliedWork, value: string | null): Promise<AppliedWork>;
   /** Deletes with a UID precondition; resolves when gone or absent. */
   delete(name: string, uid: string | undefined): Promise<void>;
 }

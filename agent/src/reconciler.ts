@@ -37,7 +37,9 @@ import type { Logger } from "@work-api/runtime";
 import { markRecreated, metaFromRef, planInventory, refFromIdentity, refFromMeta, sameInventory, withIntended } from "./inventory.js";
 import type { HubWorks, SpokeAppliedWorks, SpokeObjects } from "./ports.js";
 import { nextWorkStatus, statusPatch } from "./status.js";
-import { AGENT_LABEL, DELETE_OPTION_ANNOTATION, EXECUTOR_ANNOTATION, WORK_ID_LABEL, agentObjectLabel, isLettingGo } from "./labels.js";
+import { AGENT_LABEL, DELETE_OPTION_ANNOTATION, EXECUTOR_ANNOTATION, READ_ONLY_ANNOTATION, WORK_ID_LABEL, agentObjectLabel, isLettingGo } from "./labels.js";
+import { encodeReadOnly, nextReadOnly, readOnlyKeys, refKey } from "./read-only.js";
+import { watchedObjects, type WatchedObject } from "./object-watches.js";
 import { actorOf, executorUser } from "./executor.js";
 import { deleteOptionRecord, ownerFor, recordedDeleteOption } from "./delete-option.js";
 import type { Target } from "@work-api/apply";
@@ -85,6 +87,8 @@ export interface ReconcilerOptions {
   now?: () => number;
   /** The user that writes the objects of Works without spec.executor (see executor.ts); undefined: the agent itself. */
   defaultExecutor?: string | undefined;
+  /** Per-object watches of the objects a Work names that the agent does not label (ReadOnly, ReportDiff, ...; see object-watches.ts). */
+  objectWatches?: { set(work: string, objects: readonly WatchedObject[]): void };
 }
 
 /** Where the reconciler reports noteworthy changes; the agent writes them as Events on the Work. */
@@ -224,12 +228,19 @@ export class WorkReconciler {
     } else {
       this.unanswered.delete(key);
     }
+    this.o.objectWatches?.set(key, watchedObjects(results, agentObjectLabel(this.o.agentId)));
+    // Objects only looked at (ReadOnly, ReportDiff), now or until this apply (a manifest just removed): never deleted.
+    const readOnlyBefore = readOnlyKeys(aw);
+    const readOnlyNow = nextReadOnly(results, readOnlyBefore);
+    const lookOnly = new Set([...readOnlyBefore, ...readOnlyNow]);
     const plan = planInventory(previous, results);
-    const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, key, target, deleteOptions, [...plan.applied, ...plan.kept]) : [];
+    const pruned = plan.prune.length > 0 ? await this.letGo(plan.prune, aw, key, target, deleteOptions, [...plan.applied, ...plan.kept], (r) => lookOnly.has(refKey(r))) : [];
     // Only this Work's own entries stay listed (a handed-off Namespace deleted on the way is not one).
     const stillThere = pruned.filter((p) => (p.action === "terminating" || p.action === "failed") && plan.prune.includes(p.ref)).map((p) => p.ref);
     const inventory = [...plan.applied, ...plan.kept, ...stillThere].sort((a, b) => a.ordinal - b.ordinal);
     if (!sameInventory(aw.status?.appliedResources, inventory.map(metaFromRef))) aw = await this.writeInventory(aw, inventory);
+    const readOnly = encodeReadOnly(readOnlyNow);
+    if ((aw.metadata.annotations?.[READ_ONLY_ANNOTATION] ?? null) !== readOnly) aw = await this.o.appliedWorks.setReadOnly(aw, readOnly);
 
     const next = nextWorkStatus(results, current.status, current.metadata.generation);
     const patch = statusPatch(current.status, next);
@@ -241,7 +252,9 @@ export class WorkReconciler {
     const failures = results.filter((r) => r.action === "failed");
     if (failures.length > 0) {
       this.o.events?.event(current, "Warning", "ManifestsFailed", `${failures.length} of ${results.length} manifests failed: ${failures.map((f) => f.message).join("; ")}`.slice(0, 1024));
-      throw new ManifestsFailedError(`${this.o.hubNamespace}/${key}`, failures);
+      // An object not taken over is watched: its next change reconciles the Work, so no retry timer polls it.
+      const retried = failures.filter((f) => f.reason !== ApplyFailureReason.NotTakenOver);
+      if (retried.length > 0) throw new ManifestsFailedError(`${this.o.hubNamespace}/${key}`, retried);
     }
     const pruneFailures = pruned.filter((p) => p.action === "failed");
     if (pruneFailures.length > 0) throw new PruneFailedError(`${this.o.hubNamespace}/${key}`, pruneFailures);
@@ -286,17 +299,18 @@ export class WorkReconciler {
     return async (ref) => {
       all ??= this.o.appliedWorks.listAll();
       const isNamespace = ref.kind === "Namespace" && ref.group === "";
-      return (await all).some(
-        (aw) =>
-          aw.metadata.name !== self &&
-          // A Work letting go of everything (being deleted) wants nothing any more: whoever lets go last deletes.
-          !isLettingGo(aw) &&
-          (aw.status?.appliedResources ?? []).some(
-            (r) =>
-              ((r.group ?? "") === ref.group && r.kind === ref.kind && (r.namespace ?? "") === (ref.namespace ?? "") && r.name === ref.name) ||
-              (isNamespace && r.namespace === ref.name),
-          ),
-      );
+      return (await all).some((aw) => {
+        if (aw.metadata.name === self || isLettingGo(aw)) return false;
+        // A Work letting go of everything (being deleted) wants nothing any more: whoever lets go last deletes.
+        // Nor does a Work want what it only looks at (ReadOnly, ReportDiff): it keeps no one from deleting it.
+        const lookOnly = readOnlyKeys(aw);
+        return (aw.status?.appliedResources ?? []).some(
+          (r) =>
+            !lookOnly.has(refKey(refFromMeta(r))) &&
+            (((r.group ?? "") === ref.group && r.kind === ref.kind && (r.namespace ?? "") === (ref.namespace ?? "") && r.name === ref.name) ||
+              (isNamespace && r.namespace === ref.name)),
+        );
+      });
     };
   }
 
@@ -305,7 +319,7 @@ export class WorkReconciler {
     return this.o.spoke.as(user);
   }
 
-  private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, name: string, target: Target, options: DeleteOptions, keep: readonly AppliedRef[] = []): Promise<PruneResult[]> {
+  private async letGo(refs: readonly AppliedRef[], aw: AppliedWork, name: string, target: Target, options: DeleteOptions, keep: readonly AppliedRef[] = [], leaveAlone?: (ref: AppliedRef) => boolean): Promise<PruneResult[]> {
     const fieldManager = this.fieldManager(name);
     const orphan = orphanTest(options.current);
     const [now, before] = [ownerlessTest(options.current), ownerlessTest(options.previous)];
@@ -319,16 +333,18 @@ export class WorkReconciler {
       orphan,
       ...(now || before ? { ownerless: (id) => now?.(id) === true || before?.(id) === true } : {}),
       ownMetadata: { labels: [agentObjectLabel(this.o.agentId)], annotations: [appliedAnnotation(this.workId(name))] },
+      ...(leaveAlone ? { leaveAlone } : {}),
     });
     for (const p of res) if (p.action === "pruned" || p.action === "released" || p.action === "orphaned") this.lastApplied.forget(mappingOf(p.ref), p.ref.namespace, p.ref.name, fieldManager);
     return res;
   }
 
-  /** Lets go of every object in the AppliedWork; true when all are gone, released or orphaned and the AppliedWork is deleted. */
+  /** Lets go of every object in the AppliedWork; true when all are gone, released, orphaned or only looked at, and the AppliedWork is deleted. */
   private async deleteAll(current: AppliedWork, work: string, name: string, user: string | undefined, options: DeleteOptions): Promise<boolean> {
     let aw = isLettingGo(current) ? current : await this.o.appliedWorks.markLettingGo(current);
     const refs = (aw.status?.appliedResources ?? []).map(refFromMeta);
-    const res = await this.letGo(refs, aw, name, this.writer(user), options);
+    const lookOnly = readOnlyKeys(aw);
+    const res = await this.letGo(refs, aw, name, this.writer(user), options, [], (r) => lookOnly.has(refKey(r)));
     this.o.onResults?.([], res);
     const failures = res.filter((r) => r.action === "failed");
     if (failures.length > 0) throw new PruneFailedError(work, failures);
@@ -348,6 +364,7 @@ export class WorkReconciler {
   private async finalize(work: Work, awName: string): Promise<ReconcileResult> {
     if (!(work.metadata.finalizers ?? []).includes(WORK_FINALIZER)) return {};
     const name = work.metadata.name!;
+    this.o.objectWatches?.set(name, []);
     const aw = await this.o.appliedWorks.get(awName);
     const option = work.spec?.deleteOption;
     // The record stays as the last apply left it: it says which objects were applied without the ownerReference.
@@ -369,6 +386,7 @@ export class WorkReconciler {
    * is letting go) continues.
    */
   private async cleanupOrphan(key: string, awName: string): Promise<ReconcileResult> {
+    this.o.objectWatches?.set(key, []);
     const aw = await this.o.appliedWorks.get(awName);
     if (!aw) return {};
     const work = `${this.o.hubNamespace}/${key}`;

@@ -1,16 +1,19 @@
 /**
  * The agent's view of its spoke: one label-selected informer per resource
  * kind it has applied (so reading an applied object costs no request, and an
- * out-of-band change or delete wakes the Works that list it), plus the writes
- * of a bundle apply: server-side apply with fieldValidation=Strict (created
- * means the API server answered 201), deletes with preconditions, and merge
- * patches (orphaning).
+ * out-of-band change or delete wakes the Works that list it), per-object
+ * watches of objects a Work names but the agent never labels (ReadOnly,
+ * ReportDiff, ...: object-informers.ts), plus the writes of a bundle apply:
+ * server-side apply with fieldValidation=Strict (created means the API
+ * server answered 201), deletes with preconditions, and merge patches
+ * (orphaning).
  */
 import type { KubeObject } from "@work-api/api";
 import { missingOf, type ApplyOptions, type ApplyResponse, type DeleteOutcome, type Mapper, type Preconditions, type ResourceMapping, type Target } from "@work-api/apply";
 import { Informer, deadline, isForbidden, isNotFound, makeKey, type KubeClient, type Logger } from "@work-api/runtime";
 import type { SpokeObjects } from "./ports.js";
 import { WriteMemory } from "./write-memory.js";
+import { ObjectInformers } from "./object-informers.js";
 
 export interface SpokeCacheOptions {
   client: KubeClient;
@@ -47,14 +50,38 @@ export class SpokeCache implements SpokeObjects {
   readonly mapper: Mapper;
   private readonly entries = new Map<string, Entry>();
   private readonly impersonated = new Map<string, KubeClient>();
+  private readonly objects: ObjectInformers;
 
   constructor(private readonly o: SpokeCacheOptions) {
     this.mapper = o.mapper;
+    this.objects = new ObjectInformers({ client: o.client, log: o.log, onChange: o.onChange, ...(o.watchIdleTimeoutMs !== undefined ? { watchIdleTimeoutMs: o.watchIdleTimeoutMs } : {}) });
   }
 
-  /** The informers of the kinds watched (for their counters). */
+  /** The informers of the kinds watched and of the objects watched one by one (for their counters). */
   informers(): Informer[] {
-    return [...this.entries.values()].flatMap((e) => (e.informer ? [e.informer] : []));
+    return [...[...this.entries.values()].flatMap((e) => (e.informer ? [e.informer] : [])), ...this.objects.informers()];
+  }
+
+  /** Watches one object the agent does not label (see object-informers.ts) until the returned function is called. */
+  watchObject(m: ResourceMapping, namespace: string | undefined, name: string): () => void {
+    return this.objects.watch(m, namespace, name);
+  }
+
+  /** Number of objects watched one by one, for tests. */
+  get watchedObjects(): number {
+    return this.objects.size;
+  }
+
+  /**
+   * The object as the API server has it, labelled by this agent or not: the label-selected cache,
+   * else the object's own watch once it has listed, else a GET.
+   */
+  async observe(m: ResourceMapping, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const cached = await this.get(m, namespace, name);
+    if (cached) return cached;
+    const w = this.objects.lookup(m, namespace, name);
+    if (w.known) return w.object;
+    return this.read(m, namespace, name);
   }
 
   /** Number of kinds watched, for metrics and tests. */
@@ -140,6 +167,7 @@ export class SpokeCache implements SpokeObjects {
     return {
       get: (m, ns, name) => this.get(m, ns, name),
       read: (m, ns, name) => this.read(m, ns, name),
+      observe: (m, ns, name) => this.observe(m, ns, name),
       apply: (m, obj, opts) => this.apply(m, obj, opts, writer),
       delete: (m, ns, name, pre) => this.delete(m, ns, name, pre, writer),
       mergePatch: (m, ns, name, patch) => this.mergePatch(m, ns, name, patch, writer),
@@ -178,6 +206,6 @@ export class SpokeCache implements SpokeObjects {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.entries.values()].flatMap((e) => (e.informer ? [e.informer.stop()] : [])));
+    await Promise.all([...[...this.entries.values()].flatMap((e) => (e.informer ? [e.informer.stop()] : [])), this.objects.stop()]);
   }
 }

@@ -12,7 +12,7 @@ import {
   type ManifestCondition,
   type WorkStatus,
 } from "@work-api/api";
-import { evaluateHealth, stableStringify, type ManifestResult } from "@work-api/apply";
+import { StrategyReason, evaluateHealth, stableStringify, type ManifestResult } from "@work-api/apply";
 import { feedbackStatus } from "./status-feedback.js";
 import { driftStatus } from "./status-drift.js";
 
@@ -41,7 +41,18 @@ function desiredForManifest(r: ManifestResult): DesiredCondition[] {
   const applied: DesiredCondition =
     r.action === "failed"
       ? { type: ConditionType.Applied, status: "False", reason: r.reason ?? Reason.AppliedManifestFailed, message: r.message, ...og }
-      : { type: ConditionType.Applied, status: "True", reason: Reason.AppliedManifestComplete, message: "Apply succeeded", ...og };
+      : // An update strategy that did not write (ReadOnly, ReportDiff, CreateOnly) says so in its reason.
+        { type: ConditionType.Applied, status: "True", reason: r.reason ?? Reason.AppliedManifestComplete, message: r.reason !== undefined ? r.message : "Apply succeeded", ...og };
+  if (!r.live && r.absent) {
+    // Looked for and not on the spoke (ReadOnly, ReportDiff): not available until someone creates it.
+    const why = r.message;
+    return [
+      applied,
+      { type: ConditionType.Available, status: "False", reason: StrategyReason.ObjectNotFound, message: why },
+      { type: ConditionType.Progressing, status: "Unknown", reason: StrategyReason.ObjectNotFound, message: why },
+      { type: ConditionType.Degraded, status: "Unknown", reason: StrategyReason.ObjectNotFound, message: why },
+    ];
+  }
   if (!r.live) {
     const why = "the manifest has not been applied";
     return [
