@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { appliedWork, emptyWork, failedWork, LONG_MESSAGE, NOW, unknownWork, work, cond } from "./fixtures.test-util.js";
-import { deleteOptionText, feedbackEntries, manifestLabel, renderStatusText, statusSymbol, workStatusView } from "./status.js";
+import { deleteOptionText, feedbackEntries, manifestLabel, renderStatusText, statusSymbol, strategyText, workStatusView } from "./status.js";
 
 const text = (w: Parameters<typeof workStatusView>[0], width = 120, color = false): string => renderStatusText(workStatusView(w), { now: NOW, color, width });
 
@@ -38,6 +38,7 @@ describe("workStatusView (-o json)", () => {
       pending: true,
       conditions: [],
       statusFeedback: null,
+      updateStrategy: null,
     });
   });
 
@@ -73,7 +74,7 @@ describe("workStatusView (-o json)", () => {
     const v = workStatusView(appliedWork());
     expect(Object.keys(v)).toEqual(["work", "conditions", "manifests"]);
     expect(JSON.parse(JSON.stringify(v))).toEqual(v);
-    expect(Object.keys(v.manifests[0]!)).toEqual(["identifier", "inSpec", "pending", "conditions", "statusFeedback"]);
+    expect(Object.keys(v.manifests[0]!)).toEqual(["identifier", "inSpec", "pending", "conditions", "statusFeedback", "updateStrategy"]);
   });
 });
 
@@ -235,5 +236,44 @@ describe("helpers", () => {
       { name: "c", value: '{"nested":{"x":1},"other":2}' },
       { name: "<unnamed>", value: "s" },
     ]);
+  });
+});
+
+describe("update strategies", () => {
+  const withConfigs = (): Parameters<typeof workStatusView>[0] => {
+    const w = appliedWork();
+    w.spec = {
+      ...w.spec,
+      manifestConfigs: [
+        { resourceIdentifier: { resource: "configmaps", namespace: "default", name: "cm" }, updateStrategy: { type: "ReadOnly" } },
+        { resourceIdentifier: { group: "apps", resource: "deployments", namespace: "default", name: "web" }, updateStrategy: { takeOver: "IfNoDiff", serverSideApply: { force: false, ignoreFields: [{ condition: "OnSpokeChange", jsonPaths: [".spec.replicas"] }] } } },
+        { resourceIdentifier: { resource: "namespaces", name: "team-a" }, feedbackRules: [{ type: "WellKnownStatus" }] },
+      ],
+    };
+    return w;
+  };
+
+  it("-o json: each manifest's updateStrategy with its defaults, null when no item sets one", () => {
+    const v = workStatusView(withConfigs());
+    expect(v.manifests.map((m) => m.updateStrategy)).toEqual([
+      { type: "ReadOnly", takeOver: null, force: null, ignoreFields: [] },
+      { type: "ServerSideApply", takeOver: "IfNoDiff", force: false, ignoreFields: [{ condition: "OnSpokeChange", jsonPaths: [".spec.replicas"] }] },
+      null,
+    ]);
+    expect(workStatusView(appliedWork()).manifests.every((m) => m.updateStrategy === null)).toBe(true);
+  });
+
+  it("matches by group, namespace and name while the agent has not reported the resource", () => {
+    const w = withConfigs();
+    delete w.status;
+    expect(workStatusView(w).manifests[0]?.updateStrategy?.type).toBe("ReadOnly");
+  });
+
+  it("text: a strategy line under the manifest", () => {
+    const out = text(withConfigs());
+    expect(out).toContain("[0] v1/ConfigMap default/cm\n│    strategy: ReadOnly\n");
+    expect(out).toContain("strategy: ServerSideApply, takeOver IfNoDiff, force false, ignoreFields OnSpokeChange .spec.replicas");
+    expect(out.match(/strategy:/g)).toHaveLength(2);
+    expect(strategyText({ type: "ServerSideApply", takeOver: "Always", force: null, ignoreFields: [] })).toBe("ServerSideApply");
   });
 });

@@ -4,7 +4,7 @@
  * conditions as a table, and a tree of its manifests in ordinal order with
  * each manifest's conditions and status feedback beneath it.
  */
-import type { Condition, DeleteOption, KubeObject, ManifestCondition, ResourceIdentifier, Work } from "@work-api/api";
+import type { Condition, DeleteOption, KubeObject, ManifestCondition, ManifestConfig, ResourceIdentifier, Work } from "@work-api/api";
 import { age } from "./age.js";
 import { layoutRows, paint, renderTable, sanitize, truncate, type Cell, type Tone } from "./text.js";
 
@@ -38,6 +38,18 @@ export interface ManifestView {
   conditions: ConditionView[];
   /** The manifest's `statusFeedback` as the API holds it, when the Work carries one (an extension). */
   statusFeedback: unknown;
+  /** The updateStrategy of the spec.manifestConfigs item that names the manifest (defaults filled in); null when none does. */
+  updateStrategy: UpdateStrategyView | null;
+}
+
+/** A manifest's `spec.manifestConfigs[].updateStrategy`, with its defaults. */
+export interface UpdateStrategyView {
+  type: string;
+  /** Only for ServerSideApply (default Always). */
+  takeOver: string | null;
+  /** serverSideApply.force; null when absent (the agent's --force-conflicts decides). */
+  force: boolean | null;
+  ignoreFields: { condition: string; jsonPaths: string[] }[];
 }
 
 export interface WorkView {
@@ -118,6 +130,40 @@ function mergeIdentifier(fromStatus: ResourceIdentifier, fromSpec: IdentifierVie
   };
 }
 
+/**
+ * The manifestConfigs item that names a manifest: by group, resource, namespace and name ("" and
+ * absent alike). Before the agent reported the resource (the spec names the kind only), the single
+ * item with that group, namespace and name.
+ */
+function configFor(configs: readonly ManifestConfig[], id: IdentifierView): ManifestConfig | undefined {
+  const same = (c: ManifestConfig): boolean => (c.resourceIdentifier.group ?? "") === id.group && (c.resourceIdentifier.namespace ?? "") === id.namespace && c.resourceIdentifier.name === id.name;
+  if (id.resource !== "") return configs.find((c) => same(c) && c.resourceIdentifier.resource === id.resource);
+  const candidates = configs.filter(same);
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+function strategyView(config: ManifestConfig | undefined): UpdateStrategyView | null {
+  const u = config?.updateStrategy;
+  if (!u) return null;
+  const type = u.type ?? "ServerSideApply";
+  const ssa = type === "ServerSideApply";
+  return {
+    type,
+    takeOver: ssa ? (u.takeOver ?? "Always") : null,
+    force: typeof u.serverSideApply?.force === "boolean" ? u.serverSideApply.force : null,
+    ignoreFields: (u.serverSideApply?.ignoreFields ?? []).map((f) => ({ condition: String(f.condition ?? ""), jsonPaths: (f.jsonPaths ?? []).map(String) })),
+  };
+}
+
+/** One line of text: "ReadOnly", "ServerSideApply, takeOver IfNoDiff, force false, ignoreFields OnSpokeChange .spec.replicas". */
+export function strategyText(u: UpdateStrategyView): string {
+  const parts = [u.type];
+  if (u.takeOver !== null && u.takeOver !== "Always") parts.push(`takeOver ${u.takeOver}`);
+  if (u.force !== null) parts.push(`force ${u.force}`);
+  for (const f of u.ignoreFields) parts.push(`ignoreFields ${f.condition} ${f.jsonPaths.join(" ")}`);
+  return parts.join(", ");
+}
+
 /** Builds the view of a Work: the manifests of the spec in order, each with its status entry if any. */
 export function workStatusView(work: Work): WorkStatusView {
   const specManifests = work.spec?.workload?.manifests ?? [];
@@ -130,16 +176,19 @@ export function workStatusView(work: Work): WorkStatusView {
     else byOrdinal.set(ord, e);
   }
   const feedbackOf = (e: ManifestCondition | undefined): unknown => (e as { statusFeedback?: unknown } | undefined)?.statusFeedback ?? null;
+  const configs = Array.isArray(work.spec?.manifestConfigs) ? work.spec.manifestConfigs : [];
   const manifests: ManifestView[] = specManifests.map((m, ordinal) => {
     const spec = identifierFromSpec(ordinal, m);
     const e = byOrdinal.get(ordinal);
     const conditions = conditionViews(e?.conditions);
+    const identifier = e ? mergeIdentifier(e.identifier, spec) : spec;
     return {
-      identifier: e ? mergeIdentifier(e.identifier, spec) : spec,
+      identifier,
       inSpec: true,
       pending: conditions.length === 0,
       conditions,
       statusFeedback: feedbackOf(e),
+      updateStrategy: strategyView(configFor(configs, identifier)),
     };
   });
   const extra = leftovers
@@ -152,6 +201,7 @@ export function workStatusView(work: Work): WorkStatusView {
         pending: conditions.length === 0,
         conditions,
         statusFeedback: feedbackOf(e),
+        updateStrategy: null,
       };
     })
     .sort((a, b) => a.identifier.ordinal - b.identifier.ordinal);
@@ -329,6 +379,10 @@ function manifestsBlock(v: WorkStatusView, o: TextOptions): string[] {
     const label = truncate(`[${m.identifier.ordinal}] ${manifestLabel(m.identifier)}`, o.width > 0 ? Math.max(20, o.width - BRANCH.length) : 0);
     out.push(`${glyphs}${paint(label, "bold", o.color)}${note}`);
     const pipe = paint(under, "dim", o.color);
+    if (m.updateStrategy !== null) {
+      const width = o.width > 0 ? Math.max(10, o.width - PIPE.length - "strategy: ".length) : 0;
+      out.push(`${pipe}${paint("strategy:", "dim", o.color)} ${truncate(sanitize(strategyText(m.updateStrategy)).replace(/\n/g, " "), width)}`.trimEnd());
+    }
     if (m.pending) {
       out.push(`${pipe}${paint("… pending: no condition reported yet", "dim", o.color)}`.trimEnd());
     }
