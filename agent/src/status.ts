@@ -15,12 +15,16 @@ import {
 import { StrategyReason, evaluateHealth, stableStringify, type ManifestResult } from "@work-api/apply";
 import { feedbackStatus } from "./status-feedback.js";
 import { driftStatus } from "./status-drift.js";
+import { withConditionRules, withoutStale, workRuleConditions } from "./status-rules.js";
 
 /** Builds the manifest conditions, keeping transition times from `previous` where a status did not change. */
 export function manifestConditions(results: readonly ManifestResult[], previous: WorkStatus | undefined, now?: string): ManifestCondition[] {
   return results.map((r) => {
     const prev = previous?.manifestConditions?.find((m) => m.identifier.ordinal === r.ordinal && sameObject(m.identifier, r.identifier));
-    return { identifier: r.identifier, ...feedbackStatus(r, prev), ...driftStatus(r, prev, now), conditions: setConditions(prev?.conditions, desiredForManifest(r), now) };
+    // Issue 10: feedback adds StatusFeedbackSynced; condition rules replace or add conditions (status-rules.ts).
+    const feedback = feedbackStatus(r);
+    const desired = withConditionRules(r, [...desiredForManifest(r), ...feedback.conditions]);
+    return { identifier: r.identifier, ...feedback.fields, ...driftStatus(r, prev, now), conditions: setConditions(withoutStale(prev?.conditions, desired), desired, now) };
   });
 }
 
@@ -122,7 +126,8 @@ export function workConditions(manifests: readonly ManifestCondition[], generati
 /** The whole next status of a Work. */
 export function nextWorkStatus(results: readonly ManifestResult[], previous: WorkStatus | undefined, generation: number | undefined, now?: string): WorkStatus {
   const manifests = manifestConditions(results, previous, now);
-  return { conditions: setConditions(previous?.conditions, workConditions(manifests, generation), now), manifestConditions: manifests };
+  const desired = [...workConditions(manifests, generation), ...workRuleConditions(results, manifests, generation)];
+  return { conditions: setConditions(withoutStale(previous?.conditions, desired), desired, now), manifestConditions: manifests };
 }
 
 /** Manifest status fields beside conditions (issue 10 extensions), compared by value. */

@@ -112,7 +112,8 @@ export const STATUS_USAGE = `${PLUGIN} status NAME -n CLUSTER [-o text|json|yaml
 export const STATUS_DESCRIPTION =
   "Shows the Work NAME in namespace CLUSTER: its generation and age, its conditions (Applied, Progressing,\n" +
   "Available, Degraded) and a tree of its manifests in order, each with the conditions the agent reported\n" +
-  "(✓ True, ✗ False, ? Unknown for Applied and Available) and its status feedback values, if any. Manifests\n" +
+  "(✓ True, ✗ False, ? Unknown for Applied, Available, StatusFeedbackSynced and the conditions that\n" +
+  "manifestConfigs conditionRules set) and its status feedback values, if any. Manifests\n" +
   "the agent has not reported on yet are shown as pending. Long messages are wrapped to the terminal and\n" +
   "trimmed after three lines; -o yaml shows them whole.\n\n" +
   "With -w (--watch) it keeps watching the Work and prints the status again whenever it changes (its spec,\n" +

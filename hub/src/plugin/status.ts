@@ -248,9 +248,14 @@ export function statusTone(type: string, status: string): Tone | undefined {
   return "warn";
 }
 
-/** ✓ ✗ ? for Applied and Available (and Degraded, inverted); a dot for the rest. */
-export function statusSymbol(type: string, status: string): string {
-  if (type !== "Applied" && type !== "Available" && type !== "Degraded") return "·";
+/** A condition a manifestConfigs condition rule set (on a manifest, or its Work-level summary), or the feedback condition. */
+export function fromRuleOrFeedback(type: string, reason: string | undefined): boolean {
+  return type === "StatusFeedbackSynced" || (reason ?? "").startsWith("ConditionRule");
+}
+
+/** ✓ ✗ ? for Applied and Available (and Degraded, inverted), for conditions set by rules and for StatusFeedbackSynced; a dot for the rest. */
+export function statusSymbol(type: string, status: string, reason?: string): string {
+  if (type === "Progressing" || (type !== "Applied" && type !== "Available" && type !== "Degraded" && !fromRuleOrFeedback(type, reason))) return "·";
   const tone = statusTone(type, status);
   return tone === "ok" ? "✓" : tone === "bad" ? "✗" : "?";
 }
@@ -366,7 +371,7 @@ function manifestsBlock(v: WorkStatusView, o: TextOptions): string[] {
   for (const m of v.manifests) {
     for (const c of m.conditions) {
       const tone = statusTone(c.type, c.status);
-      rows.push([{ text: statusSymbol(c.type, c.status), tone }, c.type, { text: c.status, tone }, c.reason, age(c.lastTransitionTime ?? undefined, o.now), c.message]);
+      rows.push([{ text: statusSymbol(c.type, c.status, c.reason), tone }, c.type, { text: c.status, tone }, c.reason, age(c.lastTransitionTime ?? undefined, o.now), c.message]);
     }
   }
   const laid = layoutRows(rows, { color: o.color, width: o.width, lead: PIPE.length, minLastWidth: 30, maxLines: o.maxMessageLines ?? 3, gaps: [1] });

@@ -14,3 +14,6 @@ export * from "./manifest-config.js";
 export * from "./diff.js";
 export * from "./delete-option.js";
 export * from "./orphan.js";
+export * from "./feedback.js";
+export * from "./cel.js";
+export * from "./rules.js";
