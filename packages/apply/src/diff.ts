@@ -23,7 +23,7 @@
  * small (sigs.k8s.io/structured-merge-diff, fieldpath serialisation).
  */
 import { StatusBounds, type ObservedDrift } from "@work-api/api";
-import { APPLIED_ANNOTATION_PREFIX } from "./desired.js";
+import { APPLIED_ANNOTATION_PREFIX, SERVER_OWNED_METADATA } from "./desired.js";
 
 export interface DiffOptions {
   /** This Work's field manager: never named as the one who drifted. */
@@ -35,7 +35,8 @@ export interface DiffOptions {
 type Json = unknown;
 type Segment = { key: string } | { index: number };
 
-const SKIPPED_METADATA = new Set(["resourceVersion", "uid", "generation", "creationTimestamp", "managedFields", "selfLink", "ownerReferences", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace", "name"]);
+/** Not compared: what the server owns, the identity, and owner references (the agent's own). */
+const SKIPPED_METADATA = new Set([...SERVER_OWNED_METADATA, "ownerReferences", "namespace", "name"]);
 
 /** The differences, in document order, at most `limit` of them. */
 export function objectDifferences(desired: Record<string, Json>, live: Record<string, Json> | undefined, opts: DiffOptions = {}): ObservedDrift[] {
@@ -53,7 +54,7 @@ export function objectDifferences(desired: Record<string, Json>, live: Record<st
       want.forEach((v, i) => visit(v, have[i], true, [...path, { index: i }]));
       return;
     }
-    if (!present || !sameScalar(want, have)) found.push({ path, want, have, present });
+    if (!present || want !== have) found.push({ path, want, have, present });
   };
   for (const [k, v] of Object.entries(desired)) {
     if (k === "status" || k === "apiVersion" || k === "kind") continue;
@@ -69,7 +70,8 @@ export function objectDifferences(desired: Record<string, Json>, live: Record<st
     }
     visit(v, live?.[k], live !== undefined && k in live, [{ key: k }]);
   }
-  const managers = Array.isArray(live?.metadata && (live.metadata as Record<string, Json>).managedFields) ? ((live!.metadata as Record<string, Json>).managedFields as ManagedFieldsEntry[]) : [];
+  const fields = isObject(live?.metadata) ? live.metadata.managedFields : undefined;
+  const managers = Array.isArray(fields) ? (fields as ManagedFieldsEntry[]) : [];
   return found.map((d) => {
     const manager = d.present ? holderOf(managers, d.path, live, opts.self) : lastUpdater(managers, opts.self);
     return {
@@ -91,11 +93,6 @@ interface ManagedFieldsEntry {
 
 function isObject(v: Json): v is Record<string, Json> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-/** JSON numbers compare by value (the API server may turn 1.0 into 1). */
-function sameScalar(a: Json, b: Json): boolean {
-  return a === b || (typeof a === "number" && typeof b === "number" && Number(a) === Number(b));
 }
 
 function withoutRecords(annotations: Record<string, Json>): Record<string, Json> {
@@ -170,7 +167,7 @@ function keyedElement(node: Record<string, Json>, element: Json): Json {
     } catch {
       continue;
     }
-    if (isObject(key) && Object.entries(key).every(([kk, kv]) => sameScalar(element[kk], kv) || JSON.stringify(element[kk]) === JSON.stringify(kv))) return v;
+    if (isObject(key) && Object.entries(key).every(([kk, kv]) => JSON.stringify(element[kk]) === JSON.stringify(kv))) return v;
   }
   return undefined;
 }
