@@ -143,6 +143,8 @@ describe("applyBundle", () => {
     const reverted = await applyBundle([cm("c")], o);
     expect(reverted[0]).toMatchObject({ action: "configured", drift: "modified" });
     expect(reverted[0]?.forced).toBeUndefined();
+    // What was reverted is read from the live object before the apply (after it, nothing differs).
+    expect(reverted[0]?.differences).toEqual([{ path: ".data.a", valueInMember: '"edited"', valueInHub: '"1"' }]);
     const edited = await applyBundle([cm("c", { a: "2" })], o);
     expect(edited[0]?.action).toBe("configured");
     expect(edited[0]?.drift).toBeUndefined();

@@ -11,7 +11,8 @@ import { createHash } from "node:crypto";
 import type { KubeObject, OwnerReference } from "@work-api/api";
 import { stableStringify } from "./last-applied.js";
 
-const SERVER_OWNED_METADATA = ["resourceVersion", "uid", "generation", "creationTimestamp", "managedFields", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"];
+/** Metadata the API server owns: never sent, never compared. */
+export const SERVER_OWNED_METADATA = ["resourceVersion", "uid", "generation", "creationTimestamp", "managedFields", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"];
 
 /** Prefix of the per-Work record annotation `work.multicluster.x-k8s.io/applied-<work id>`. */
 export const APPLIED_ANNOTATION_PREFIX = "work.multicluster.x-k8s.io/applied-";

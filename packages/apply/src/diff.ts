@@ -23,10 +23,10 @@
  * small (sigs.k8s.io/structured-merge-diff, fieldpath serialisation).
  */
 import { StatusBounds, type ObservedDrift } from "@work-api/api";
-import { APPLIED_ANNOTATION_PREFIX } from "./desired.js";
+import { APPLIED_ANNOTATION_PREFIX, SERVER_OWNED_METADATA } from "./desired.js";
 
 export interface DiffOptions {
-  /** This Work's field manager: never named as the one who drifted. */
+  /** This Work's field manager: never named as the one who drifted (no manager is named then). */
   self?: string;
   /** At most this many differences (default StatusBounds.maxObservedDrifts). */
   limit?: number;
@@ -35,7 +35,8 @@ export interface DiffOptions {
 type Json = unknown;
 type Segment = { key: string } | { index: number };
 
-const SKIPPED_METADATA = new Set(["resourceVersion", "uid", "generation", "creationTimestamp", "managedFields", "selfLink", "ownerReferences", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace", "name"]);
+/** Not compared as values: what the server owns and the identity; owner references are compared by uid (as compare.ts does). */
+const SKIPPED_METADATA = new Set([...SERVER_OWNED_METADATA, "ownerReferences", "namespace", "name"]);
 
 /** The differences, in document order, at most `limit` of them. */
 export function objectDifferences(desired: Record<string, Json>, live: Record<string, Json> | undefined, opts: DiffOptions = {}): ObservedDrift[] {
@@ -53,23 +54,31 @@ export function objectDifferences(desired: Record<string, Json>, live: Record<st
       want.forEach((v, i) => visit(v, have[i], true, [...path, { index: i }]));
       return;
     }
-    if (!present || !sameScalar(want, have)) found.push({ path, want, have, present });
+    // A null the manifest sets is in sync with a missing field (as compare.ts's isSubset says).
+    if (want === null ? present && have !== null : !present || want !== have) found.push({ path, want, have, present });
   };
   for (const [k, v] of Object.entries(desired)) {
     if (k === "status" || k === "apiVersion" || k === "kind") continue;
     if (k === "metadata" && isObject(v)) {
       const lm = isObject(live?.metadata) ? live.metadata : {};
       for (const [mk, mv] of Object.entries(v)) {
+        if (mk === "ownerReferences") {
+          const missing = missingOwners(mv, lm[mk]);
+          if (missing.length > 0 && found.length < limit) found.push({ path: [{ key: "metadata" }, { key: mk }], want: missing, have: lm[mk], present: mk in lm });
+          continue;
+        }
         if (SKIPPED_METADATA.has(mk)) continue;
         const want = mk === "annotations" && isObject(mv) ? withoutRecords(mv) : mv;
-        if (isObject(want) && Object.keys(want).length === 0) continue;
+        // Annotations that were only this agent's records: nothing of the manifest's own to compare.
+        if (want !== mv && isObject(want) && Object.keys(want).length === 0) continue;
         visit(want, lm[mk], mk in lm, [{ key: "metadata" }, { key: mk }]);
       }
       continue;
     }
     visit(v, live?.[k], live !== undefined && k in live, [{ key: k }]);
   }
-  const managers = Array.isArray(live?.metadata && (live.metadata as Record<string, Json>).managedFields) ? ((live!.metadata as Record<string, Json>).managedFields as ManagedFieldsEntry[]) : [];
+  const fields = isObject(live?.metadata) ? live.metadata.managedFields : undefined;
+  const managers = Array.isArray(fields) ? (fields.filter(isObject) as ManagedFieldsEntry[]) : [];
   return found.map((d) => {
     const manager = d.present ? holderOf(managers, d.path, live, opts.self) : lastUpdater(managers, opts.self);
     return {
@@ -89,13 +98,14 @@ interface ManagedFieldsEntry {
   subresource?: string;
 }
 
-function isObject(v: Json): v is Record<string, Json> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
+/** The owner references the manifest names (by uid) that the live list lacks. */
+function missingOwners(want: Json, have: Json): Json[] {
+  const uids = new Set((Array.isArray(have) ? have : []).map((o) => (isObject(o) ? o.uid : undefined)));
+  return (Array.isArray(want) ? want : []).filter((o) => isObject(o) && !uids.has(o.uid));
 }
 
-/** JSON numbers compare by value (the API server may turn 1.0 into 1). */
-function sameScalar(a: Json, b: Json): boolean {
-  return a === b || (typeof a === "number" && typeof b === "number" && Number(a) === Number(b));
+function isObject(v: Json): v is Record<string, Json> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 function withoutRecords(annotations: Record<string, Json>): Record<string, Json> {
@@ -120,30 +130,35 @@ export function bounded(v: Json): string {
   return `${cut}…`;
 }
 
-/** The manager (not `self`, unless it is the only one) whose field set holds the path. */
+/**
+ * The manager other than `self` whose field set holds the path. Subresource entries count
+ * (`kubectl scale` holds .spec.replicas through "scale"), except status, which is never compared.
+ */
 function holderOf(entries: readonly ManagedFieldsEntry[], path: readonly Segment[], live: Record<string, Json> | undefined, self: string | undefined): string | undefined {
-  const holders = entries.filter((e) => !e.subresource && e.fieldsV1 && holds(e.fieldsV1, path, live)).map((e) => e.manager ?? "");
-  return holders.find((m) => m !== self) ?? holders[0];
+  return entries.find((e) => e.subresource !== "status" && e.manager !== self && isObject(e.fieldsV1) && holds(e.fieldsV1, path, live))?.manager;
 }
 
 /** The manager of the latest Update operation other than `self` (who most likely removed a value). */
 function lastUpdater(entries: readonly ManagedFieldsEntry[], self: string | undefined): string | undefined {
   let best: ManagedFieldsEntry | undefined;
   for (const e of entries) {
-    if (e.operation !== "Update" || e.subresource || e.manager === self) continue;
+    if (e.operation !== "Update" || e.subresource === "status" || e.manager === self) continue;
     if (!best || (e.time ?? "") > (best.time ?? "")) best = e;
   }
   return best?.manager;
 }
 
-/** True when a fieldsV1 set holds `path` (or an ancestor of it as a leaf: the whole value is owned). */
+/**
+ * True when a fieldsV1 set holds `path`, or a leaf above it (an empty node: the manager owns
+ * the whole value, an atomic list or map). `"."` only means the node itself is owned, not
+ * what is inside it; an empty set owns nothing.
+ */
 export function holds(set: Record<string, Json>, path: readonly Segment[], live: Json): boolean {
   let node: Json = set;
   let value: Json = live;
-  for (const seg of path) {
+  for (const [depth, seg] of path.entries()) {
     if (!isObject(node)) return false;
-    const keys = Object.keys(node).filter((k) => k !== ".");
-    if (keys.length === 0) return true; // a leaf: the manager owns the whole value below
+    if (Object.keys(node).length === 0) return depth > 0;
     let next: Json;
     if ("key" in seg) {
       next = node[`f:${seg.key}`];
@@ -170,7 +185,7 @@ function keyedElement(node: Record<string, Json>, element: Json): Json {
     } catch {
       continue;
     }
-    if (isObject(key) && Object.entries(key).every(([kk, kv]) => sameScalar(element[kk], kv) || JSON.stringify(element[kk]) === JSON.stringify(kv))) return v;
+    if (isObject(key) && Object.entries(key).every(([kk, kv]) => JSON.stringify(element[kk]) === JSON.stringify(kv))) return v;
   }
   return undefined;
 }

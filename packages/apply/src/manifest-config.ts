@@ -3,7 +3,7 @@
  * resourceIdentifier names the object exactly, by API group, resource (as
  * discovery resolves the kind, never the manifest's own spelling), namespace
  * and name. "" and absent are the same for the group and the namespace. The
- * CRD allows one item per object, so the first match is the only one.
+ * first match wins (the extensions' CRD schema allows one item per object).
  */
 import type { ManifestConfig, ResourceSelector } from "@work-api/api";
 
