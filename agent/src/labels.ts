@@ -1,9 +1,7 @@
 /** Labels the agent puts on the objects it applies and on its AppliedWorks. */
 
-/** Which agent (hub URL + hub namespace) an AppliedWork belongs to; its AppliedWork cache selects on it. */
-export const AGENT_LABEL = "work.multicluster.x-k8s.io/agent";
-/** Which Work (its short id) an AppliedWork belongs to. */
-export const WORK_ID_LABEL = "work.multicluster.x-k8s.io/work-id";
+// The agent's labels (defined in @work-api/apply/naming.ts, which kubectl work diff reads too).
+export { AGENT_LABEL, WORK_ID_LABEL, agentObjectLabel } from "@work-api/apply";
 
 /** On an AppliedWork whose Work is being deleted or evicted: its inventory no longer counts as wanting an object. */
 export const LETTING_GO_ANNOTATION = "work.multicluster.x-k8s.io/letting-go";
@@ -17,15 +15,6 @@ export function isLettingGo(aw: { metadata: { annotations?: Record<string, strin
   return aw.metadata.annotations?.[LETTING_GO_ANNOTATION] !== undefined;
 }
 
-/**
- * The label key on every object an agent applies: one key per agent, with a
- * constant value, so several Works (of this agent or of others) listing one
- * object share the label without ever rewriting it. The agent's spoke
- * caches select on the key existing.
- */
-export function agentObjectLabel(agentId: string): string {
-  return `work.multicluster.x-k8s.io/agent-${agentId}`;
-}
 /**
  * On an AppliedWork: its Work's spec.deleteOption (JSON) when it orphans anything, recorded before
  * anything is applied, so a clean-up after the Work is gone (eviction) honours it. Absent: Foreground.

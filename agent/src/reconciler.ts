@@ -37,6 +37,7 @@ import type { Logger } from "@work-api/runtime";
 import { markRecreated, metaFromRef, planInventory, refFromIdentity, refFromMeta, sameInventory, withIntended } from "./inventory.js";
 import type { HubWorks, SpokeAppliedWorks, SpokeObjects } from "./ports.js";
 import { nextWorkStatus, statusPatch } from "./status.js";
+import { driftEventMessage } from "./status-drift.js";
 import { AGENT_LABEL, DELETE_OPTION_ANNOTATION, EXECUTOR_ANNOTATION, READ_ONLY_ANNOTATION, WORK_ID_LABEL, agentObjectLabel, isLettingGo } from "./labels.js";
 import { encodeReadOnly, nextReadOnly, readOnlyKeys, refKey } from "./read-only.js";
 import { watchedObjects, type WatchedObject } from "./object-watches.js";
@@ -242,11 +243,15 @@ export class WorkReconciler {
     const readOnly = encodeReadOnly(readOnlyNow);
     if ((aw.metadata.annotations?.[READ_ONLY_ANNOTATION] ?? null) !== readOnly) aw = await this.o.appliedWorks.setReadOnly(aw, readOnly);
 
-    const next = nextWorkStatus(results, current.status, current.metadata.generation);
+    // Re-created objects are drift too ("deleted"): the status records it and the metrics count it.
+    const marked = markRecreated(results, listed);
+    const next = nextWorkStatus(marked, current.status, current.metadata.generation);
     const patch = statusPatch(current.status, next);
     if (patch) await this.o.works.patchStatus(current, patch);
 
-    this.o.onResults?.(markRecreated(results, listed), pruned);
+    this.o.onResults?.(marked, pruned);
+    const drifted = driftEventMessage(marked);
+    if (drifted) this.o.events?.event(current, "Warning", "DriftReverted", drifted);
     const changes = summary(results, pruned);
     if (changes) this.o.events?.event(current, "Normal", "Applied", `Manifests applied to the spoke: ${changes}`);
     const failures = results.filter((r) => r.action === "failed");

@@ -20,7 +20,7 @@ describe("complete", () => {
   it("completes commands, with descriptions, never files", async () => {
     const c = await complete([""], source);
     expect(c.directive).toBe(Directive.NoFileComp);
-    expect(c.candidates.map((x) => x.value)).toEqual(["status", "get", "clusters", "join", "completion", "version", "help"]);
+    expect(c.candidates.map((x) => x.value)).toEqual(["status", "diff", "get", "clusters", "join", "completion", "version", "help"]);
     expect(c.candidates.every((x) => (x.description ?? "") !== "")).toBe(true);
     expect(await values(["st"])).toEqual(["status"]);
     expect(await values(["--"])).toEqual(["--help", "--version"]);

@@ -14,7 +14,7 @@
 import { ClusterProfileResource, WorkResource } from "@work-api/api";
 import { resourcePath, type FlagSpec, type FlagValues } from "@work-api/runtime";
 import { JOIN_FLAGS } from "../config.js";
-import { CLUSTERS_FLAGS, CLUSTERS_OUTPUTS, GET_FLAGS, GET_OUTPUTS, NO_FLAGS, STATUS_FLAGS, STATUS_OUTPUTS, expandShortFlags } from "./flags.js";
+import { CLUSTERS_FLAGS, CLUSTERS_OUTPUTS, GET_FLAGS, GET_OUTPUTS, NO_FLAGS, STATUS_FLAGS, STATUS_OUTPUTS, expandShortFlags, DIFF_FLAGS } from "./flags.js";
 
 /** Cobra's ShellCompDirective bits. */
 export const Directive = { Default: 0, Error: 1, NoSpace: 2, NoFileComp: 4, FilterFileExt: 8, FilterDirs: 16, KeepOrder: 32 } as const;
@@ -51,6 +51,7 @@ interface CommandSpec {
 
 export const COMMANDS: readonly CommandSpec[] = [
   { name: "status", description: "a Work's conditions and manifests (-w: follow it)", flags: STATUS_FLAGS, positional: "work", outputs: STATUS_OUTPUTS },
+  { name: "diff", description: "the Work against the live objects (a server-side dry-run)", flags: DIFF_FLAGS, positional: "work" },
   { name: "get", description: "Works at a glance", flags: GET_FLAGS, positional: "works", outputs: GET_OUTPUTS },
   { name: "clusters", description: "each cluster's health, version and Work counts", flags: CLUSTERS_FLAGS, positional: "none", outputs: CLUSTERS_OUTPUTS },
   { name: "join", description: "print the spoke-side bootstrap of a cluster's agent", flags: JOIN_FLAGS, positional: "cluster" },

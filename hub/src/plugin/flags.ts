@@ -73,6 +73,22 @@ const WATCH: FlagSpec = {
     "With -o json one JSON document per change, one per line. Short: -w.",
 };
 
+const SPOKE_KUBECONFIG: FlagSpec = {
+  name: "spoke-kubeconfig",
+  type: "string",
+  defaultText: "none: print what the agent reported",
+  description:
+    "Kubeconfig of the managed cluster. The diff then comes from a server-side dry-run apply of each manifest there " +
+    "(nothing is written; needs get, list of AppliedWorks and patch on the objects).",
+};
+
+const SPOKE_CONTEXT: FlagSpec = {
+  name: "spoke-context",
+  type: "string",
+  defaultText: "the spoke kubeconfig's current context",
+  description: "Context of --spoke-kubeconfig to use.",
+};
+
 function output(formats: readonly string[]): FlagSpec {
   return {
     name: "output",
@@ -91,6 +107,7 @@ export const GET_OUTPUTS = ["text", "wide", "json", "yaml"] as const;
 
 export const STATUS_FLAGS: readonly FlagSpec[] = [...GLOBAL_FLAGS, NAMESPACE, output(STATUS_OUTPUTS), WATCH];
 export const GET_FLAGS: readonly FlagSpec[] = [...GLOBAL_FLAGS, GET_NAMESPACE, ALL_NAMESPACES, SELECTOR, output(GET_OUTPUTS)];
+export const DIFF_FLAGS: readonly FlagSpec[] = [...GLOBAL_FLAGS, NAMESPACE, SPOKE_KUBECONFIG, SPOKE_CONTEXT];
 /** Flags of commands that take none but --help. */
 export const NO_FLAGS: readonly FlagSpec[] = [];
 export const CLUSTERS_FLAGS: readonly FlagSpec[] = [...GLOBAL_FLAGS, INVENTORY_NAMESPACE, CLUSTER_MANAGER, output(CLUSTERS_OUTPUTS)];
@@ -100,13 +117,14 @@ export const PLUGIN_DESCRIPTION =
   "Work API (KEP-6456) plugin for kubectl, run against the hub cluster.\n\n" +
   "Commands:\n" +
   "  status NAME -n CLUSTER   a Work's conditions and a tree of its manifests with theirs (-w: follow it)\n" +
+  "  diff NAME -n CLUSTER     per manifest, the Work against the live object (as kubectl diff)\n" +
   "  get [-n CLUSTER | -A]    Works at a glance: their conditions, applied manifests, the first failing one\n" +
   "  clusters                 each cluster's health, Kubernetes version and Work counts\n" +
   "  join CLUSTER             print the spoke-side bootstrap of CLUSTER's work-agent\n" +
   "  completion SHELL         print a shell completion script (bash, zsh, fish)\n" +
   "  version                  print the version and the git commit it was built from (also --version)\n\n" +
   `Run \`${PLUGIN} COMMAND --help\` for a command's flags. Colours only when stdout is a terminal and\n` +
-  "NO_COLOR is unset. Exit codes: 0 done, 1 not found or API error, 2 usage error.";
+  "NO_COLOR is unset. Exit codes: 0 done, 1 not found or API error, 2 usage error (diff: as kubectl diff).";
 
 export const STATUS_USAGE = `${PLUGIN} status NAME -n CLUSTER [-o text|json|yaml] [-w] [flags]`;
 export const STATUS_DESCRIPTION =
@@ -120,6 +138,20 @@ export const STATUS_DESCRIPTION =
   "status or deletion; not a label or annotation edit), after a line with the time, until Ctrl-C; then it\n" +
   "exits 0. A Work deleted meanwhile is reported, and the command exits 0. The watch reconnects by itself\n" +
   "when it ends or its resourceVersion expires (410).";
+
+export const DIFF_USAGE = `${PLUGIN} diff NAME -n CLUSTER [--spoke-kubeconfig FILE [--spoke-context CTX]] [flags]`;
+export const DIFF_DESCRIPTION =
+  "Prints, per manifest of the Work NAME in namespace CLUSTER, the difference between the Work and the live\n" +
+  "object on the managed cluster, as a unified diff (live/... against work/...), as kubectl diff does.\n\n" +
+  "With --spoke-kubeconfig each manifest is built as the agent builds it (its label, the AppliedWork owner, the\n" +
+  "record annotation, the fields serverSideApply.ignoreFields leaves to the spoke) and server-side applied there\n" +
+  "with dryRun=All under the Work's field manager: the diff shows what the agent's next apply would change,\n" +
+  "field removals included. ReadOnly and ReportDiff manifests (never written) and Works not applied yet are\n" +
+  "dry-run as the manifest alone. managedFields, resourceVersion and generation are not compared. Nothing is written.\n\n" +
+  "Without --spoke-kubeconfig (the hub cannot reach the spoke) it prints what the agent reported: each ReportDiff\n" +
+  "manifest's diffDetails and the last drift the agent reverted (driftDetails), with paths and field managers.\n\n" +
+  "Exit codes as kubectl diff: 0 no differences, 1 differences found, 2 usage error, 3 a failure (the Work or a\n" +
+  "kubeconfig not found, an API error, a manifest that could not be diffed; the others are still printed).";
 
 export const GET_USAGE = `${PLUGIN} get [NAME...] [-n CLUSTER | -A] [-l SELECTOR] [-o text|wide|json|yaml] [flags]`;
 export const GET_DESCRIPTION =

@@ -237,7 +237,7 @@ describe("help and commands", () => {
     const none = await run([]);
     expect(none.code).toBe(2);
     expect(none.err).toContain("Usage: kubectl work COMMAND");
-    expect(await run(["frobnicate"])).toMatchObject({ code: 2, err: `kubectl work: unknown command "frobnicate" (commands: status, get, clusters, join, completion, version)\nRun 'kubectl work --help' for usage.\n` });
+    expect(await run(["frobnicate"])).toMatchObject({ code: 2, err: `kubectl work: unknown command "frobnicate" (commands: status, diff, get, clusters, join, completion, version)\nRun 'kubectl work --help' for usage.\n` });
     expect((await run(["--kubeconfig", kc, "status"])).code).toBe(2);
   });
 

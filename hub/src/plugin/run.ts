@@ -6,7 +6,8 @@
  * clusters.ts. Commands only read from the hub, never write.
  *
  * Exit codes: 0 done, 1 not found / API or kubeconfig error (one line on
- * stderr, no stack trace), 2 usage error.
+ * stderr, no stack trace), 2 usage error; `diff` as kubectl diff (1 differences
+ * found, 3 failure). `diff` dry-runs on the spoke and writes nothing.
  */
 import { UsageError, renderHelp, versionLine } from "@work-api/runtime";
 import { runJoin } from "../join-command.js";
@@ -17,6 +18,7 @@ import { COMPLETION_SCRIPTS } from "./completion-scripts.js";
 import { BUILD, CommandError, describeError, givesFlag, parse, type PluginDeps, type PluginIO } from "./context.js";
 import { COMPLETION_DESCRIPTION, COMPLETION_USAGE, GLOBAL_FLAGS, JOIN_PLUGIN_USAGE, NO_FLAGS, PLUGIN, PLUGIN_DESCRIPTION, PLUGIN_USAGE, expandShortFlags } from "./flags.js";
 import { runGet } from "./get-command.js";
+import { DiffFailed, runDiff } from "./diff-command.js";
 import { KubeconfigError } from "./kubeconfig.js";
 import { runStatus } from "./status-command.js";
 
@@ -24,7 +26,7 @@ export { CommandError, describeError, outputWidth, useColor, type PluginDeps, ty
 export { LIST_CONCURRENCY, PER_NAMESPACE_LIST_MAX, WORK_PAGE_SIZE } from "./clusters-command.js";
 
 /** The commands `help` and the usage messages name (`__complete` is hidden). */
-const COMMAND_NAMES = ["status", "get", "clusters", "join", "completion", "version"] as const;
+const COMMAND_NAMES = ["status", "diff", "get", "clusters", "join", "completion", "version"] as const;
 
 /** What `kubectl work --version` prints. */
 export function pluginVersion(): string {
@@ -67,6 +69,8 @@ export async function runPlugin(argv: readonly string[], io: PluginIO, deps: Plu
     switch (cmd) {
       case "status":
         return await runStatus(rest, io, deps);
+      case "diff":
+        return await runDiff(rest, io, deps);
       case "get":
         return await runGet(rest, io, deps);
       case "clusters":
@@ -104,6 +108,11 @@ export async function runPlugin(argv: readonly string[], io: PluginIO, deps: Plu
       const which = cmd !== undefined && (COMMAND_NAMES as readonly string[]).includes(cmd) ? ` ${cmd}` : "";
       io.err(`${PLUGIN}: ${err.message}\nRun '${PLUGIN}${which} --help' for usage.\n`);
       return 2;
+    }
+    if (cmd === "diff") {
+      // kubectl diff's codes: 1 means "differences found", so a failure is 3.
+      io.err(`${PLUGIN}: ${err instanceof DiffFailed || err instanceof CommandError || err instanceof KubeconfigError ? err.message : describeError(err, undefined)}\n`);
+      return 3;
     }
     if (err instanceof CommandError || err instanceof KubeconfigError) {
       io.err(`${PLUGIN}: ${err.message}\n`);

@@ -17,3 +17,4 @@ export * from "./orphan.js";
 export * from "./feedback.js";
 export * from "./cel.js";
 export * from "./rules.js";
+export { leaveToSpoke, parseIgnoreFields, type IgnoreOptions } from "./appliers/ignore-fields.js";

@@ -5,6 +5,21 @@
  */
 import { createHash } from "node:crypto";
 
+/** Which agent (hub URL + hub namespace) an AppliedWork belongs to; the agent's AppliedWork cache selects on it. */
+export const AGENT_LABEL = "work.multicluster.x-k8s.io/agent";
+/** Which Work (its short id) an AppliedWork belongs to. */
+export const WORK_ID_LABEL = "work.multicluster.x-k8s.io/work-id";
+
+/**
+ * The label key on every object an agent applies: one key per agent, with a
+ * constant value, so several Works (of this agent or of others) listing one
+ * object share the label without ever rewriting it. The agent's spoke
+ * caches select on the key existing.
+ */
+export function agentObjectLabel(agentId: string): string {
+  return `work.multicluster.x-k8s.io/agent-${agentId}`;
+}
+
 const MAX_SUBDOMAIN = 253;
 /** The API server limits a field manager name to 128 characters. */
 export const MAX_FIELD_MANAGER = 128;
