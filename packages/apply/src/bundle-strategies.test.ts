@@ -51,6 +51,9 @@ class Spoke implements Target {
   async delete(): Promise<DeleteOutcome> {
     throw new Error("no delete expected");
   }
+  async mergePatch(): Promise<KubeObject> {
+    throw new Error("no merge patch expected");
+  }
 }
 
 const cm = (name: string, data: Record<string, string>): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "demo" }, data });
