@@ -3,16 +3,51 @@
  * manager) of a ConfigMap value a Work sets, one at a time; time from sending
  * the edit to seeing the agent's revert in a watch on the spoke.
  */
-import type { KubeObject } from "@work-api/api";
+import { WorkResource, type KubeObject, type Work } from "@work-api/api";
 import { Informer } from "@work-api/runtime";
-import type { BenchContext, DriftResult } from "./lib/context.js";
+import type { BenchContext, DriftResult, Idle } from "./lib/context.js";
 import { ConfigMaps, workObject } from "./lib/kube.js";
 import { log, now, orTimeout, sleep } from "./lib/log.js";
-import { CM_VALUE, configMap } from "./lib/objects.js";
-import { createWorks, startScenario } from "./lib/scenario.js";
+import { CM_VALUE, configMap, ruledDeployment } from "./lib/objects.js";
+import { createWorks, idleWindow, startScenario, type Scenario } from "./lib/scenario.js";
 import { roundSummary, summarize } from "./lib/stats.js";
 
 export const DRIFT_NAMESPACE = "bench-drift";
+
+/**
+ * Issue 10: feedback and condition rules are refreshed by watch events, never polled, and drift
+ * records are written once. A Deployment with rules is added beside the drifted Works; once its
+ * feedback is reported, an idle window counts the writes (0 expected).
+ */
+async function idleWithRules(ctx: BenchContext, sc: Scenario, ns: string): Promise<{ idle: Idle; feedbackValues: number } | { notRun: string }> {
+  const { manifest, manifestConfigs } = ruledDeployment(ns);
+  const work = workObject(ns, "drift-rules", [manifest]);
+  work.spec = { ...work.spec, manifestConfigs };
+  await createWorks(sc.creator, [work], 1);
+  let values = 0;
+  try {
+    values = await waitUntil(async () => {
+      const w = await sc.creator.get<Work>(WorkResource, "drift-rules", { namespace: ns });
+      const n = w.status?.manifestConditions?.[0]?.statusFeedback?.values?.length ?? 0;
+      return n >= 2 ? n : undefined;
+    }, 120_000);
+  } catch {
+    return { notRun: "the ruled Deployment reported no feedback within 120 s" };
+  }
+  const { idle } = await idleWindow(ctx, sc);
+  log(`drift: idle with rules: hub writes ${idle.hub.writes}, spoke writes ${idle.spoke.writes} (${values} feedback values)`);
+  return { idle, feedbackValues: values };
+}
+
+async function waitUntil<T>(fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const end = now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (now() > end) throw new Error("timed out");
+    await sleep(250);
+  }
+}
 
 export async function runDrift(ctx: BenchContext): Promise<DriftResult> {
   const s = ctx.sizes;
@@ -62,7 +97,8 @@ export async function runDrift(ctx: BenchContext): Promise<DriftResult> {
     }
     const sum = roundSummary(summarize(samples), 4);
     log(`drift: ${samples.length}/${s.driftEdits} reverted, p50 ${sum.p50} s, p99 ${sum.p99} s`);
-    return { kind: "drift", works: s.driftWorks, manifestsPerWork: s.driftManifests, edits: s.driftEdits, reverted: samples.length, timeouts, revertSeconds: sum };
+    const rulesIdle = await idleWithRules(ctx, sc, ns);
+    return { kind: "drift", works: s.driftWorks, manifestsPerWork: s.driftManifests, edits: s.driftEdits, reverted: samples.length, timeouts, revertSeconds: sum, rulesIdle };
   } finally {
     await watcher.stop();
     await sc.stop();

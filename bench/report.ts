@@ -251,6 +251,12 @@ function rows(r: RunResult): Row[] {
   if (drift) {
     const d = drift.revertSeconds;
     out.push(["5", `Drift correction, out-of-band edit → revert seen on the spoke (${int(drift.edits)} edits)`, `p50 ${ms(d.p50)}, p99 ${ms(d.p99)} (${int(drift.reverted)} reverted, ${int(drift.timeouts)} not within 30 s)`, "none set", "", drift.timeouts > 0 ? "**not all reverted**" : ""]);
+    const ri = drift.rulesIdle;
+    if (ri && "notRun" in ri) out.push(["5", "Idle with feedback and condition rules (a steady Deployment) and drift records", `not run: ${ri.notRun}`, "0 / 0", "", ""]);
+    else if (ri) {
+      const i = ri.idle;
+      out.push(["5", `Writes in ${int(i.seconds)} s idle with feedback and condition rules on a steady Deployment (${int(ri.feedbackValues)} values) beside the drifted Works, hub / spoke (leases excluded)`, `${int(i.hub.writes)} / ${int(i.spoke.writes)} (${int(i.agentReconciles)} reconciles)`, "0 / 0", "", yes(i.hub.writes === 0 && i.spoke.writes === 0)]);
+    }
   } else missing("5", "drift", "Drift correction latency");
 
   if (tp) {

@@ -140,6 +140,8 @@ export interface DriftResult {
   reverted: number;
   timeouts: number;
   revertSeconds: Summary;
+  /** Issue 10: the idle window after the edits, with a feedback- and condition-ruled Deployment beside the drifted Works. */
+  rulesIdle?: { idle: Idle; feedbackValues: number } | { notRun: string };
 }
 
 export interface FootprintAgent extends ProcFootprint {

@@ -1,5 +1,5 @@
 /** The objects the benchmarks apply: small ConfigMaps and the 5-manifest bundle of the latency run. */
-import type { KubeObject } from "@work-api/api";
+import type { KubeObject, ManifestConfig } from "@work-api/api";
 
 /** ~64 bytes of data, the same in the ceiling loop and in every Work. */
 export const CM_VALUE = "v".repeat(64);
@@ -38,3 +38,27 @@ export function appBundle(ns: string): KubeObject[] {
 }
 
 export const APP_BUNDLE_KINDS = ["Namespace", "ConfigMap", "Secret", "Service", "Deployment"];
+
+/**
+ * A Deployment with feedback and condition rules (issue 10): WellKnownStatus, a JSONPaths value and a
+ * CEL rule, for the idle window that shows rules cost no writes on a steady object. Without nodes its
+ * pod stays Pending, so the Deployment's status settles at replicas 1, updatedReplicas 1.
+ */
+export function ruledDeployment(ns: string): { manifest: KubeObject; manifestConfigs: ManifestConfig[] } {
+  const labels = { app: "bench-rules" };
+  return {
+    manifest: {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "bench-rules", namespace: ns },
+      spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "app", image: "registry.k8s.io/pause:3.10" }] } } },
+    },
+    manifestConfigs: [
+      {
+        resourceIdentifier: { group: "apps", resource: "deployments", namespace: ns, name: "bench-rules" },
+        feedbackRules: [{ type: "WellKnownStatus" }, { type: "JSONPaths", jsonPaths: [{ name: "conditions", path: ".conditions" }] }],
+        conditionRules: [{ condition: "Scheduled", type: "CEL", celExpressions: ["has(object.status) && object.status.replicas >= 1"], message: "a replica exists" }],
+      },
+    ],
+  };
+}

@@ -28,7 +28,7 @@ const cluster = testNamespace("agent-feedback");
 const ns = testNamespace("agent-feedback-spoke", { on: ["spoke1"] });
 const hub = clients(hubKubeconfig());
 const spoke = clients(spokeKubeconfig(1));
-const WORKS = ["widget", "rules", "web", "broken-paths", "feedback-demo"];
+const WORKS = ["widget", "rules", "web", "broken-paths", "feedback-demo", "watcher"];
 let agent: AgentProcess;
 let creds: string;
 
@@ -202,6 +202,41 @@ describe("feedbackRules", () => {
     expect(condition(manifestCondition(w, 0)?.conditions, "StatusFeedbackSynced")?.status).toBe("True");
     const live = await spoke.apps.readNamespacedDeployment({ name: "web", namespace: ns });
     expect(live.status?.readyReplicas).toBe(3);
+  });
+});
+
+describe("ReadOnly with feedback and condition rules", () => {
+  it("reports an object it never writes: values and a CEL condition follow its status through its own watch; no spoke write, nothing of the agent on it", async () => {
+    // Made on the spoke by someone else; the Work only looks at it.
+    await spoke.custom.createNamespacedCustomObject({ group, version: "v1", namespace: ns, plural: "widgets", body: { ...widget("w-ro"), spec: { size: 5 } } });
+    await setWidgetStatus("w-ro", { phase: "Pending", count: 0 });
+    const config: ManifestConfig = {
+      resourceIdentifier: widgetId("w-ro"),
+      updateStrategy: { type: "ReadOnly" },
+      feedbackRules: [{ type: "JSONPaths", jsonPaths: [{ name: "phase", path: ".phase" }, { name: "count", path: ".count" }] }],
+      conditionRules: [{ condition: "Available", type: "CEL", celExpressions: ["object.status.phase == 'Running'"], message: "the widget runs" }],
+    };
+    const spokeWrites = await writeCount(agent, "spoke");
+    await putWork(hub, cluster, "watcher", [widget("w-ro")], { manifestConfigs: [config] });
+    await waitFeedback("watcher", [
+      { name: "phase", fieldValue: { type: "String", string: "Pending" } },
+      { name: "count", fieldValue: { type: "Integer", integer: 0 } },
+    ], "read-only values");
+    expect(await manifestCond("watcher", 0, "Applied")).toMatchObject({ status: "True", reason: "ReadOnly" });
+    expect(await manifestCond("watcher", 0, "Available")).toMatchObject({ status: "False", reason: "ConditionRuleFalse" });
+
+    await setWidgetStatus("w-ro", { phase: "Running", count: 5 });
+    await waitFeedback("watcher", [
+      { name: "phase", fieldValue: { type: "String", string: "Running" } },
+      { name: "count", fieldValue: { type: "Integer", integer: 5 } },
+    ], "read-only values refreshed by the object's watch (resync off)");
+    await waitFor(async () => (await manifestCond("watcher", 0, "Available"))?.status === "True", { message: "the CEL rule's Available=True" });
+    expect(await writeCount(agent, "spoke")).toBe(spokeWrites);
+    const live = (await spoke.custom.getNamespacedCustomObject({ group, version: "v1", namespace: ns, plural: "widgets", name: "w-ro" })) as { spec: unknown; metadata: { labels?: object; ownerReferences?: unknown[]; managedFields?: { manager?: string }[] } };
+    expect(live.spec).toEqual({ size: 5 });
+    expect(live.metadata.labels ?? {}).toEqual({});
+    expect(live.metadata.ownerReferences ?? []).toEqual([]);
+    expect((live.metadata.managedFields ?? []).map((f) => f.manager).filter((m) => m?.startsWith("work-agent"))).toEqual([]);
   });
 });
 

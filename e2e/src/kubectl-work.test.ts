@@ -173,6 +173,9 @@ describe("kubectl work status", () => {
       pending: true,
       conditions: [],
       statusFeedback: null,
+      driftDetails: null,
+      diffDetails: null,
+      updateStrategy: null,
     });
     const y = await plugin(["status", name, "-n", ns, "-oyaml", "--kubeconfig", hubKubeconfig()]);
     expect(y.code).toBe(0);

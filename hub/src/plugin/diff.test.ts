@@ -36,7 +36,7 @@ describe("renderLiveDiff", () => {
 
 describe("renderReportedDiff", () => {
   const details = { observedTime: "2026-01-02T00:00:00Z", firstDriftedObservedTime: "2026-01-01T00:00:00Z", count: 2, observedDrifts: [{ path: ".data.x", valueInMember: '"s"', valueInHub: '"h"', fieldManager: "kubectl-edit" }, { path: "." }] };
-  const work = (m: object): Work => ({ apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "w", namespace: "c" }, status: { manifestConditions: [{ identifier: { ordinal: 0, kind: "ConfigMap", namespace: "d", name: "x" }, conditions: [], ...m }] } }) as Work;
+  const work = (m: object): Work => ({ apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "Work", metadata: { name: "w", namespace: "c" }, spec: {}, status: { manifestConditions: [{ identifier: { ordinal: 0, kind: "ConfigMap", namespace: "d", name: "x" }, conditions: [], ...m }] } });
 
   it("differs when a ReportDiff manifest reports differences, with paths, values and managers", () => {
     const r = renderReportedDiff(work({ diffDetails: details }));

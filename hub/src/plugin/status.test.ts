@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Work } from "@work-api/api";
 import { appliedWork, emptyWork, failedWork, LONG_MESSAGE, NOW, unknownWork, work, cond } from "./fixtures.test-util.js";
 import { deleteOptionText, feedbackEntries, manifestLabel, renderStatusText, statusSymbol, strategyText, workStatusView } from "./status.js";
 
@@ -38,6 +39,8 @@ describe("workStatusView (-o json)", () => {
       pending: true,
       conditions: [],
       statusFeedback: null,
+      driftDetails: null,
+      diffDetails: null,
       updateStrategy: null,
     });
   });
@@ -74,7 +77,7 @@ describe("workStatusView (-o json)", () => {
     const v = workStatusView(appliedWork());
     expect(Object.keys(v)).toEqual(["work", "conditions", "manifests"]);
     expect(JSON.parse(JSON.stringify(v))).toEqual(v);
-    expect(Object.keys(v.manifests[0]!)).toEqual(["identifier", "inSpec", "pending", "conditions", "statusFeedback", "updateStrategy"]);
+    expect(Object.keys(v.manifests[0]!)).toEqual(["identifier", "inSpec", "pending", "conditions", "statusFeedback", "driftDetails", "diffDetails", "updateStrategy"]);
   });
 });
 
@@ -275,5 +278,29 @@ describe("update strategies", () => {
     expect(out).toContain("strategy: ServerSideApply, takeOver IfNoDiff, force false, ignoreFields OnSpokeChange .spec.replicas");
     expect(out.match(/strategy:/g)).toHaveLength(2);
     expect(strategyText({ type: "ServerSideApply", takeOver: "Always", force: null, ignoreFields: [] })).toBe("ServerSideApply");
+  });
+});
+
+describe("drift and diff reports", () => {
+  const drifted = (): Work => {
+    const w = appliedWork();
+    const m = w.status!.manifestConditions![0]!;
+    m.driftDetails = { observedTime: new Date(NOW - 120_000).toISOString().replace(/\.\d+Z$/, "Z"), firstDriftedObservedTime: "2026-01-01T00:00:00Z", count: 2, observedDrifts: [{ path: ".data.a", valueInMember: '"x"', valueInHub: '"y"', fieldManager: "kubectl-edit" }, { path: "." }] };
+    m.diffDetails = { observedTime: new Date(NOW - 60_000).toISOString().replace(/\.\d+Z$/, "Z"), firstDriftedObservedTime: new Date(NOW - 60_000).toISOString().replace(/\.\d+Z$/, "Z"), count: 1, observedDrifts: [{ path: ".data.b", fieldManager: "kubectl-create" }, { path: ".data.c" }, { path: ".data.d" }, { path: ".data.e" }] };
+    return w;
+  };
+
+  it("-o json carries driftDetails and diffDetails as the API holds them", () => {
+    const v = workStatusView(drifted());
+    expect(v.manifests[0]!.driftDetails).toEqual(drifted().status!.manifestConditions![0]!.driftDetails);
+    expect(v.manifests[0]!.diffDetails).toMatchObject({ count: 1 });
+  });
+
+  it("text: a drift line and a diff line under the manifest, naming paths and managers, never values", () => {
+    const out = renderStatusText(workStatusView(drifted()), { now: NOW, color: false, width: 400 });
+    expect(out).toContain("drift: reverted 2 times, last 2m ago: .data.a [kubectl-edit], the whole object (deleted)\n");
+    expect(out).toContain("diff: differs at .data.b [kubectl-create], .data.c, .data.d, and 1 more (since 60s ago; never written)\n");
+    expect(out).not.toContain('"x"');
+    expect(renderStatusText(workStatusView(appliedWork()), { now: NOW, color: false, width: 400 })).not.toMatch(/drift:|diff:/);
   });
 });

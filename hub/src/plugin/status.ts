@@ -6,6 +6,7 @@
  */
 import type { Condition, DeleteOption, KubeObject, ManifestCondition, ManifestConfig, ResourceIdentifier, Work } from "@work-api/api";
 import { age } from "./age.js";
+import { driftTexts } from "./status-drift.js";
 import { layoutRows, paint, renderTable, sanitize, truncate, type Cell, type Tone } from "./text.js";
 
 /** A condition with every field present (null when the API object lacks it). */
@@ -38,6 +39,10 @@ export interface ManifestView {
   conditions: ConditionView[];
   /** The manifest's `statusFeedback` as the API holds it, when the Work carries one (an extension). */
   statusFeedback: unknown;
+  /** The manifest's `driftDetails` (drift the agent reverted) as the API holds it; null when absent. */
+  driftDetails: unknown;
+  /** The manifest's `diffDetails` (a ReportDiff manifest's differences) as the API holds it; null when absent. */
+  diffDetails: unknown;
   /** The updateStrategy of the spec.manifestConfigs item that names the manifest (defaults filled in); null when none does. */
   updateStrategy: UpdateStrategyView | null;
 }
@@ -176,6 +181,7 @@ export function workStatusView(work: Work): WorkStatusView {
     else byOrdinal.set(ord, e);
   }
   const feedbackOf = (e: ManifestCondition | undefined): unknown => (e as { statusFeedback?: unknown } | undefined)?.statusFeedback ?? null;
+  const reportsOf = (e: ManifestCondition | undefined): { driftDetails: unknown; diffDetails: unknown } => ({ driftDetails: e?.driftDetails ?? null, diffDetails: e?.diffDetails ?? null });
   const configs = Array.isArray(work.spec?.manifestConfigs) ? work.spec.manifestConfigs : [];
   const manifests: ManifestView[] = specManifests.map((m, ordinal) => {
     const spec = identifierFromSpec(ordinal, m);
@@ -188,6 +194,7 @@ export function workStatusView(work: Work): WorkStatusView {
       pending: conditions.length === 0,
       conditions,
       statusFeedback: feedbackOf(e),
+      ...reportsOf(e),
       updateStrategy: strategyView(configFor(configs, identifier)),
     };
   });
@@ -201,6 +208,7 @@ export function workStatusView(work: Work): WorkStatusView {
         pending: conditions.length === 0,
         conditions,
         statusFeedback: feedbackOf(e),
+        ...reportsOf(e),
         updateStrategy: null,
       };
     })
@@ -402,6 +410,10 @@ function manifestsBlock(v: WorkStatusView, o: TextOptions): string[] {
       const value = sanitize(f.value).replace(/\n/g, " ");
       out.push(`${pipe}${label} ${sanitize(f.name).padEnd(nameWidth)} = ${truncate(value, valueWidth)}`.trimEnd());
     });
+    for (const d of driftTexts(m.driftDetails, m.diffDetails, o.now)) {
+      const width = o.width > 0 ? Math.max(10, o.width - PIPE.length - d.label.length - 1) : 0;
+      out.push(`${pipe}${paint(d.label, "warn", o.color)} ${truncate(sanitize(d.text).replace(/\n/g, " "), width)}`.trimEnd());
+    }
   });
   return out;
 }
