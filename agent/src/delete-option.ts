@@ -5,8 +5,7 @@
  * side, since nothing is then deleted by mistake. And the owner reference each object is applied
  * with under the option.
  */
-import type { AppliedWork, DeleteOption, OwnerReference, ResourceIdentifier } from "@work-api/api";
-import { HOLDS_ORPHANS_ANNOTATION, isCrdResource, isNamespaceResource, ownerlessTest, type Target } from "@work-api/apply";
+import type { AppliedWork, DeleteOption } from "@work-api/api";
 import { DELETE_OPTION_ANNOTATION } from "./labels.js";
 
 /** The annotation value for `option`; null for Foreground (no annotation). */
@@ -40,23 +39,5 @@ function isDeleteOption(v: unknown): v is DeleteOption {
   return Array.isArray(rules) && rules.every((r) => r !== null && typeof r === "object" && typeof (r as { resource?: unknown }).resource === "string" && typeof (r as { name?: unknown }).name === "string");
 }
 
-/**
- * The owner reference of one object (BundleOptions.ownerFor): none for an object the option orphans
- * (and the Namespace or CRD that would take it along), nor for a Namespace or CRD that holds
- * orphaned objects already (read from `spoke`'s cache); `owner` otherwise.
- */
-export function ownerFor(owner: OwnerReference, option: DeleteOption | undefined, spoke: Pick<Target, "get">): (id: ResourceIdentifier) => Promise<OwnerReference | undefined> {
-  const ownerless = ownerlessTest(option);
-  return async (id) => {
-    const oid = { group: id.group ?? "", resource: id.resource ?? "", namespace: id.namespace ?? "", name: id.name ?? "" };
-    if (ownerless?.(oid) === true) return undefined;
-    if (!isNamespaceResource(oid) && !isCrdResource(oid)) return owner;
-    try {
-      const live = await spoke.get({ group: oid.group, version: id.version ?? "", resource: oid.resource, kind: id.kind ?? "", namespaced: false }, undefined, oid.name);
-      return live?.metadata?.annotations?.[HOLDS_ORPHANS_ANNOTATION] !== undefined ? undefined : owner;
-    } catch {
-      // Not readable now: the apply that follows reads it again and reports; without the owner meanwhile (the safe side).
-      return undefined;
-    }
-  };
-}
+// The owner reference each object is applied with under the option (kubectl work diff uses it too).
+export { ownerFor } from "@work-api/apply";

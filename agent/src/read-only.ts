@@ -12,10 +12,14 @@
  *   wanting the object: a Work that only looks at an object keeps no one
  *   from deleting it (the object is then reported absent).
  *
- * Written after prune, so prune sees the entries of manifests just removed.
+ * Written twice when it grows: the entries of manifests about to be listed
+ * first (lookOnlyIntended, before the inventory lists them, so no other
+ * Work's prune counts the new listing as wanting the object), and the whole
+ * record after prune, so prune sees the entries of manifests just removed.
  */
 import { UpdateStrategyType, type AppliedWork } from "@work-api/api";
-import type { AppliedRef, ManifestResult } from "@work-api/apply";
+import type { ManifestConfig } from "@work-api/api";
+import { manifestConfigFor, parseManifest, type AppliedRef, type Mapper, type ManifestResult } from "@work-api/apply";
 import { inventoryKey } from "./applied-works.js";
 import { READ_ONLY_ANNOTATION } from "./labels.js";
 
@@ -57,4 +61,27 @@ export function nextReadOnly(results: readonly ManifestResult[], before: Readonl
 /** The annotation value for `keys` (null removes it). */
 export function encodeReadOnly(keys: readonly string[]): string | null {
   return keys.length > 0 ? JSON.stringify(keys) : null;
+}
+
+/**
+ * The keys of the manifests whose manifestConfigs make them look-only (ReadOnly, ReportDiff), as the
+ * bundle will match them (on the resource discovery resolves; a kind not served is skipped: it is not
+ * applied either).
+ */
+export async function lookOnlyIntended(manifests: readonly unknown[], configs: readonly ManifestConfig[] | undefined, mapper: Mapper): Promise<string[]> {
+  if (!configs?.some((c) => c.updateStrategy?.type !== undefined && LOOK_ONLY.has(c.updateStrategy.type))) return [];
+  const out: string[] = [];
+  for (const [i, raw] of manifests.entries()) {
+    const p = parseManifest(raw, i);
+    if (p instanceof Error) continue;
+    let resource: string;
+    try {
+      resource = (await mapper.resolve(p.apiVersion, p.kind)).resource;
+    } catch {
+      continue;
+    }
+    const type = manifestConfigFor(configs, { group: p.group, resource, namespace: p.namespace ?? "", name: p.name })?.updateStrategy?.type;
+    if (type !== undefined && LOOK_ONLY.has(type)) out.push(inventoryKey({ group: p.group, kind: p.kind, namespace: p.namespace ?? "", name: p.name }));
+  }
+  return out;
 }

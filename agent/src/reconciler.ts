@@ -39,7 +39,7 @@ import type { HubWorks, SpokeAppliedWorks, SpokeObjects } from "./ports.js";
 import { nextWorkStatus, statusPatch } from "./status.js";
 import { driftEventMessage } from "./status-drift.js";
 import { AGENT_LABEL, DELETE_OPTION_ANNOTATION, EXECUTOR_ANNOTATION, READ_ONLY_ANNOTATION, WORK_ID_LABEL, agentObjectLabel, isLettingGo } from "./labels.js";
-import { encodeReadOnly, nextReadOnly, readOnlyKeys, refKey } from "./read-only.js";
+import { encodeReadOnly, lookOnlyIntended, nextReadOnly, readOnlyKeys, refKey } from "./read-only.js";
 import { watchedObjects, type WatchedObject } from "./object-watches.js";
 import { actorOf, executorUser } from "./executor.js";
 import { deleteOptionRecord, ownerFor, recordedDeleteOption } from "./delete-option.js";
@@ -196,6 +196,10 @@ export class WorkReconciler {
     if ((aw.metadata.annotations?.[DELETE_OPTION_ANNOTATION] ?? null) !== record) aw = await this.o.appliedWorks.setDeleteOption(aw, record);
     const target = this.writer(user);
 
+    // Look-only objects are recorded before they are listed, so no other Work's prune counts the listing as wanting them.
+    const wasReadOnly = readOnlyKeys(aw);
+    const intended = await lookOnlyIntended(manifests, current.spec?.manifestConfigs, this.o.spoke.mapper);
+    if (intended.some((k) => !wasReadOnly.has(k))) aw = await this.o.appliedWorks.setReadOnly(aw, encodeReadOnly([...new Set([...wasReadOnly, ...intended])].sort()));
     // Inventory first: list every object the Work names before creating any.
     const listed = (aw.status?.appliedResources ?? []).map(refFromMeta);
     const previous = withIntended(listed, manifestIdentities(manifests).map(refFromIdentity));
@@ -244,7 +248,7 @@ export class WorkReconciler {
     if ((aw.metadata.annotations?.[READ_ONLY_ANNOTATION] ?? null) !== readOnly) aw = await this.o.appliedWorks.setReadOnly(aw, readOnly);
 
     // Re-created objects are drift too ("deleted"): the status records it and the metrics count it.
-    const marked = markRecreated(results, listed);
+    const marked = markRecreated(results, listed.filter((r) => !wasReadOnly.has(refKey(r))));
     const next = nextWorkStatus(marked, current.status, current.metadata.generation);
     const patch = statusPatch(current.status, next);
     if (patch) await this.o.works.patchStatus(current, patch);

@@ -51,7 +51,8 @@ export function ruledDeployment(ns: string): { manifest: KubeObject; manifestCon
       apiVersion: "apps/v1",
       kind: "Deployment",
       metadata: { name: "bench-rules", namespace: ns },
-      spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "app", image: "registry.k8s.io/pause:3.10" }] } } },
+      // No deadline within any idle window: its expiry would be a legitimate status change (and writes).
+      spec: { replicas: 1, progressDeadlineSeconds: 86_400, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "app", image: "registry.k8s.io/pause:3.10" }] } } },
     },
     manifestConfigs: [
       {

@@ -303,3 +303,34 @@ describe("spec.deleteOption", () => {
     expect(await refused({ propagationPolicy: "Delete" })).toContain("Unsupported value");
   });
 });
+
+describe("deleteOption beside update strategies", () => {
+  const cfg = (name: string, type: string): object => ({ resourceIdentifier: { resource: "configmaps", namespace: ns, name }, updateStrategy: { type } });
+
+  it("an object applied, then switched to ReadOnly, stays when the Work is deleted: this Work's owner reference is removed first, so the garbage collector leaves it", async () => {
+    const name = uniqueName("switched");
+    const aw = await applied("switch-ro", [configMap(ns, name, { k: "v" })]);
+    const uid = (await readConfigMap(spoke, ns, name))!.metadata.uid;
+    expect(appliedWorkOwners(await readConfigMap(spoke, ns, name))).toEqual([aw.metadata.uid]);
+    await putWork(hub, cluster, "switch-ro", [configMap(ns, name, { k: "v" })], { manifestConfigs: [cfg(name, "ReadOnly")] });
+    await waitFor(async () => (await appliedWorkFor(spoke, cluster, "switch-ro"))?.metadata.annotations?.["work.multicluster.x-k8s.io/read-only"] !== undefined, { message: "read-only recorded" });
+    await deleteAndWait("switch-ro");
+    await garbageCollected(aw);
+    expectOrphaned(await readConfigMap(spoke, ns, name), uid, aw, { k: "v" });
+  });
+
+  it("a CreateOnly object created under Orphan (no owner reference) is deleted, not emptied, once the option is back to Foreground", async () => {
+    const name = uniqueName("co-orphan");
+    const manifests = [configMap(ns, name, { k: "v", other: "x" })];
+    await applied("co-orphan", manifests, { propagationPolicy: "Orphan" });
+    await putWork(hub, cluster, "co-orphan", manifests, { manifestConfigs: [cfg(name, "CreateOnly")], deleteOption: { propagationPolicy: "Orphan" } });
+    await waitForWorkCondition(hub.objects, cluster, "co-orphan", "Applied", "True");
+    expect(appliedWorkOwners(await readConfigMap(spoke, ns, name))).toEqual([]);
+    await putWork(hub, cluster, "co-orphan", manifests, { manifestConfigs: [cfg(name, "CreateOnly")], deleteOption: { propagationPolicy: "Foreground" } });
+    await waitFor(async () => (await appliedWorkFor(spoke, cluster, "co-orphan"))?.metadata.annotations?.[DELETE_OPTION] === undefined, { message: "Foreground recorded" });
+    // CreateOnly writes nothing more: the object still has no owner reference.
+    expect(appliedWorkOwners(await readConfigMap(spoke, ns, name))).toEqual([]);
+    await deleteAndWait("co-orphan");
+    await waitFor(async () => (await readConfigMap(spoke, ns, name)) === undefined, { timeoutMs: 30_000, message: "the CreateOnly object deleted (an empty release would leave it without its data)" });
+  });
+});

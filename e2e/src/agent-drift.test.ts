@@ -154,6 +154,12 @@ describe("kubectl work diff", () => {
     const same = await plugin(["diff", "in-sync", "-n", cluster, "--spoke-kubeconfig", spokeKubeconfig(1)]);
     expect(same, same.err).toMatchObject({ code: 0, out: "" });
 
+    // A Work whose deleteOption orphans its object is applied without the AppliedWork owner: the diff builds it the same way.
+    await putWork(hub, cluster, "orphaning", [configMap(ns, "orph", { k: "v" })], { deleteOption: { propagationPolicy: "Orphan" } });
+    await waitForWorkCondition(hub.objects, cluster, "orphaning", "Applied", "True");
+    const orphaning = await plugin(["diff", "orphaning", "-n", cluster, "--spoke-kubeconfig", spokeKubeconfig(1)]);
+    expect(orphaning, orphaning.err).toMatchObject({ code: 0, out: "" });
+
     await kubectlOk(spokeKubeconfig(1), ["create", "configmap", "rd2", "-n", ns, "--from-literal=x=spoke"]);
     await putWork(hub, cluster, "report2", [configMap(ns, "rd2", { x: "hub" })], { manifestConfigs: [reportDiff("rd2")] });
     await waitFor(async () => manifestCondition(await readWork(hub.objects, cluster, "report2"), 0)?.diffDetails, { timeoutMs: 30_000, message: "diffDetails" });
@@ -186,9 +192,21 @@ describe("kubectl work diff", () => {
     expect(r.out).toMatch(/\n-\s+drop: "2"\n/);
     expect(r.out).not.toMatch(/\n[-+]\s+keep:/);
     // The agent's metadata is built as the agent builds it: its label and owner stay; its record of the manifest (a hash) changes.
-    expect(r.out).not.toMatch(/\n[-+].*(agent-|ownerReferences|AppliedWork|uid:)/);
-    expect(r.out).toMatch(/\n-\s+work\.multicluster\.x-k8s\.io\/applied-[0-9a-f]+: [0-9a-f]+\n\+\s+work\.multicluster\.x-k8s\.io\/applied-[0-9a-f]+: [0-9a-f]+\n/);
+    const changed = r.out.split("\n").filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l));
+    expect(changed.filter((l) => /agent-|ownerReferences|AppliedWork|uid:/.test(l))).toEqual([]);
+    expect(r.out).toMatch(/\n-\s+work\.multicluster\.x-k8s\.io\/applied-[0-9a-f]+: "?[0-9a-f]+"?\n\+\s+work\.multicluster\.x-k8s\.io\/applied-[0-9a-f]+: "?[0-9a-f]+"?\n/);
     expect((await readConfigMap(spoke, ns, "paused"))?.metadata.resourceVersion).toBe(rv);
+  });
+
+  it("a field another Work holds: the agent would not take it, and the diff says so instead of pretending it would", async () => {
+    await putWork(hub, cluster, "holder", [configMap(ns, "contested", { k: "first" })]);
+    await waitForWorkCondition(hub.objects, cluster, "holder", "Applied", "True");
+    await putWork(hub, cluster, "taker", [configMap(ns, "contested", { k: "second" })]);
+    await waitFor(async () => manifestCondition(await readWork(hub.objects, cluster, "taker"), 0)?.conditions.some((c) => c.type === "Applied" && c.reason === "ApplyConflict"), { timeoutMs: 30_000, message: "taker: ApplyConflict" });
+    const r = await plugin(["diff", "taker", "-n", cluster, "--spoke-kubeconfig", spokeKubeconfig(1)]);
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toMatch(/# manifest 0 \(ConfigMap \S+\/contested\) \(conflict: another Work holds \.data\.k \(work-agent-[0-9a-f]{10}\); the agent writes nothing while it lasts \(ApplyConflict\), shown as if forced\)\n/);
+    expect((await readConfigMap(spoke, ns, "contested"))?.data).toEqual({ k: "first" });
   });
 
   it("exits 3 naming the Work it cannot find, and 2 on a usage error", async () => {

@@ -216,7 +216,6 @@ describe("ReadOnly with feedback and condition rules", () => {
       feedbackRules: [{ type: "JSONPaths", jsonPaths: [{ name: "phase", path: ".phase" }, { name: "count", path: ".count" }] }],
       conditionRules: [{ condition: "Available", type: "CEL", celExpressions: ["object.status.phase == 'Running'"], message: "the widget runs" }],
     };
-    const spokeWrites = await writeCount(agent, "spoke");
     await putWork(hub, cluster, "watcher", [widget("w-ro")], { manifestConfigs: [config] });
     await waitFeedback("watcher", [
       { name: "phase", fieldValue: { type: "String", string: "Pending" } },
@@ -224,6 +223,8 @@ describe("ReadOnly with feedback and condition rules", () => {
     ], "read-only values");
     expect(await manifestCond("watcher", 0, "Applied")).toMatchObject({ status: "True", reason: "ReadOnly" });
     expect(await manifestCond("watcher", 0, "Available")).toMatchObject({ status: "False", reason: "ConditionRuleFalse" });
+    // From here on the object only changes on the spoke: the agent's spoke writes (its AppliedWork included) stay where they are.
+    const spokeWrites = await writeCount(agent, "spoke");
 
     await setWidgetStatus("w-ro", { phase: "Running", count: 5 });
     await waitFeedback("watcher", [

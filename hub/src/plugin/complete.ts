@@ -116,7 +116,7 @@ function names(list: readonly string[], prefix: string, exclude: readonly string
 
 async function flagValues(cmd: CommandSpec, flag: string, prefix: string, source: CompletionSource): Promise<Completions> {
   const done = (candidates: Candidate[]): Completions => ({ candidates, directive: Directive.NoFileComp });
-  if (flag === "kubeconfig") return { candidates: [], directive: Directive.Default };
+  if (flag === "kubeconfig" || flag === "spoke-kubeconfig") return { candidates: [], directive: Directive.Default };
   if (flag === "output") return done(names(cmd.outputs ?? [], prefix));
   if (flag in FIXED_VALUES) return done(names(FIXED_VALUES[flag]!, prefix));
   if (flag === "context") return done(names(await source.contexts(), prefix));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Work } from "@work-api/api";
+import type { KubeObject, Work } from "@work-api/api";
 import { renderLiveDiff, renderManifestDiff, renderReportedDiff } from "./diff.js";
 
 const live = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "d", resourceVersion: "5", managedFields: [{ manager: "m" }] }, data: { a: "1", b: "2" } };
@@ -21,6 +21,16 @@ describe("renderManifestDiff", () => {
   it("diffs a new object against /dev/null", () => {
     const out = renderManifestDiff({ ordinal: 1, label: "manifest 1 (ConfigMap d/c)", path: "ConfigMap/d/c", live: undefined, merged: live, note: "no AppliedWork" });
     expect(out).toMatch(/^# manifest 1 \(ConfigMap d\/c\) \(no AppliedWork\)\n--- \/dev\/null\n\+\+\+ work\/ConfigMap\/d\/c\n/);
+  });
+});
+
+describe("Secrets", () => {
+  it("are masked as kubectl diff masks them: equal values ***, changed ones *** (before) / *** (after)", () => {
+    const secret = (data: Record<string, string>): KubeObject => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "d" }, data });
+    const out = renderManifestDiff({ ordinal: 0, label: "manifest 0 (Secret d/s)", path: "Secret/d/s", live: secret({ same: "c2FtZQ==", pw: "b2xk" }), merged: secret({ same: "c2FtZQ==", pw: "bmV3" }) });
+    expect(out).toContain('-  pw: "*** (before)"\n+  pw: "*** (after)"\n   same: "***"\n');
+    expect(out).not.toMatch(/b2xk|bmV3|c2FtZQ/);
+    expect(renderManifestDiff({ ordinal: 0, label: "l", path: "p", live: secret({ a: "eA==" }), merged: secret({ a: "eA==" }) })).toBe("");
   });
 });
 

@@ -26,10 +26,33 @@ function forDiff(obj: KubeObject | undefined): string {
   return stringify(copy, { lineWidth: 0, sortMapEntries: true });
 }
 
+/**
+ * A Secret's values masked as kubectl diff masks them: `***` on both sides when equal, `*** (before)`
+ * and `*** (after)` when they differ. Other kinds are returned as they are.
+ */
+export function maskSecrets(live: KubeObject | undefined, merged: KubeObject): [KubeObject | undefined, KubeObject] {
+  const isSecret = (o: KubeObject | undefined): boolean => o !== undefined && o.kind === "Secret" && o.apiVersion === "v1";
+  if (!isSecret(merged) && !isSecret(live)) return [live, merged];
+  const values = (o: KubeObject | undefined): Record<string, unknown> => ({ ...((o?.data as Record<string, unknown> | undefined) ?? {}), ...((o?.stringData as Record<string, unknown> | undefined) ?? {}) });
+  const [lv, mv] = [values(live), values(merged)];
+  const masked = (o: KubeObject | undefined, mine: Record<string, unknown>, other: Record<string, unknown>, tag: string): KubeObject | undefined => {
+    if (o === undefined) return undefined;
+    const copy = structuredClone(o);
+    for (const field of ["data", "stringData"] as const) {
+      const m = copy[field] as Record<string, unknown> | undefined;
+      if (!m) continue;
+      for (const k of Object.keys(m)) m[k] = mine[k] === other[k] ? "***" : `*** (${tag})`;
+    }
+    return copy;
+  };
+  return [masked(live, lv, mv, "before"), masked(merged, mv, lv, "after")!];
+}
+
 /** The unified diff of one manifest, "" when the dry-run changes nothing. */
 export function renderManifestDiff(d: Extract<ManifestDiff, { merged: KubeObject }>): string {
-  const a = forDiff(d.live);
-  const b = forDiff(d.merged);
+  const [live, merged] = maskSecrets(d.live, d.merged);
+  const a = forDiff(live);
+  const b = forDiff(merged);
   if (a === b) return "";
   const patch = createTwoFilesPatch(d.live ? `live/${d.path}` : "/dev/null", `work/${d.path}`, a, b, undefined, undefined, { context: 3 });
   // jsdiff starts with an "Index:" line and a "===" rule; kubectl diff (diff -u) starts at "---".

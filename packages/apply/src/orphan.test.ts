@@ -307,6 +307,64 @@ describe("pruneObjects with spec.deleteOption", () => {
   });
 });
 
+describe("pruneObjects: objects the Work only looks at (ReadOnly, ReportDiff) beside the deleteOption", () => {
+  const lookOnly = (...names: string[]) => (r: AppliedRef): boolean => names.includes(r.name);
+
+  it("one applied before the switch loses this Work's owner, label and managers, so deleting the AppliedWork leaves it; nothing else is written", async () => {
+    const t = store(applied("ConfigMap", "demo", "switched"));
+    const res = await pruneObjects([ref("ConfigMap", "demo", "switched")], opts(t, { leaveAlone: lookOnly("switched"), orphan: all }));
+    expect(actions(res)).toEqual({ "ConfigMap/switched": "orphaned" });
+    expectOrphaned(t.at("configmaps", "demo", "switched"), "uid-switched");
+    expect(t.applies).toEqual([]);
+    expect(t.deletes).toEqual([]);
+  });
+
+  it("under Foreground too: a look-only object is never deleted, and does not keep this Work's owner reference", async () => {
+    const t = store(applied("ConfigMap", "demo", "switched"));
+    const res = await pruneObjects([ref("ConfigMap", "demo", "switched")], opts(t, { leaveAlone: lookOnly("switched") }));
+    expect(actions(res)).toEqual({ "ConfigMap/switched": "orphaned" });
+    expectOrphaned(t.at("configmaps", "demo", "switched"), "uid-switched");
+  });
+
+  it("one someone else made is left exactly as it is (no patch)", async () => {
+    const foreign: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ext", namespace: "demo", uid: "uid-ext", resourceVersion: "3", managedFields: [{ manager: "kubectl-create", operation: "Update" }] }, data: { k: "v" } };
+    const t = store(foreign);
+    const res = await pruneObjects([ref("ConfigMap", "demo", "ext")], opts(t, { leaveAlone: lookOnly("ext") }));
+    expect(res[0]).toMatchObject({ action: "pruned", message: expect.stringMatching(/only looked at .*; left alone$/) });
+    expect(t.patches).toEqual([]);
+    expect(t.at("configmaps", "demo", "ext")).toEqual(foreign);
+  });
+
+  it("a rule naming a look-only object in the Work's own Namespace keeps that Namespace (it would take the object along)", async () => {
+    const foreign: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ext", namespace: "app", uid: "uid-ext", resourceVersion: "3" }, data: { k: "v" } };
+    const t = store(applied("Namespace", "", "app"), foreign);
+    const res = await pruneObjects([ref("Namespace", "", "app"), ref("ConfigMap", "app", "ext")], opts(t, { leaveAlone: lookOnly("ext"), orphan: named("ext"), ownerless: named("ext", "app") }));
+    expect(actions(res)).toEqual({ "ConfigMap/ext": "pruned", "Namespace/app": "orphaned" });
+    expect(t.deletes).toEqual([]);
+    expect(t.at("configmaps", "app", "ext")).toBeDefined();
+    expect(t.at("namespaces", "", "app")?.metadata?.annotations?.[HOLDS]).toBeDefined();
+  });
+});
+
+describe("pruneObjects: an object applied without the owner reference and not written since (CreateOnly)", () => {
+  it("is still this Work's under Foreground once the option no longer orphans it: deleted, never emptied by a release", async () => {
+    const t = store(applied("ConfigMap", "demo", "created-once", { ownerReferences: [] }));
+    const res = await pruneObjects([ref("ConfigMap", "demo", "created-once")], opts(t));
+    expect(actions(res)).toEqual({ "ConfigMap/created-once": "pruned" });
+    expect(t.deletes).toEqual(["configmaps/demo/created-once"]);
+    expect(t.applies).toEqual([]);
+  });
+
+  it("but not one replaced by another object of the same name (uid differs), nor one another AppliedWork owns", async () => {
+    const t = store(applied("ConfigMap", "demo", "replaced", { ownerReferences: [], uid: "uid-new" }), applied("ConfigMap", "demo", "shared", { ownerReferences: [theirs] }));
+    const res = await pruneObjects([ref("ConfigMap", "demo", "replaced"), ref("ConfigMap", "demo", "shared")], opts(t));
+    expect(t.deletes).toEqual([]);
+    expect(actions(res)["ConfigMap/replaced"]).toBe("pruned");
+    expect(res.find((r) => r.ref.name === "replaced")!.message).toMatch(/replaced by another object/);
+    expect(actions(res)["ConfigMap/shared"]).toBe("released");
+  });
+});
+
 describe("applyBundle ownerFor", () => {
   it("leaves the AppliedWork owner reference off the objects ownerFor declines, and puts it on the others", async () => {
     const t = new Store();

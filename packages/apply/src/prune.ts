@@ -153,7 +153,6 @@ async function resolveFresh(ref: AppliedRef, opts: PruneOptions, fresh: boolean)
 
 async function letGo(ref: AppliedRef, opts: PruneOptions, batch: OrphanBatch): Promise<PruneResult> {
   const label = describeManifest(ref.ordinal, ref.kind, ref.namespace, ref.name);
-  if (opts.leaveAlone?.(ref)) return { ref, action: "pruned", message: `${label}: only looked at by this Work (ReadOnly or ReportDiff); left alone` };
   const gone: PruneResult = { ref, action: "pruned", message: `${label}: its kind is no longer served; nothing left to delete` };
   let m: ResourceMapping | undefined;
   try {
@@ -196,6 +195,7 @@ async function letGo(ref: AppliedRef, opts: PruneOptions, batch: OrphanBatch): P
 }
 
 async function decide(ref: AppliedRef, label: string, m: ResourceMapping, ns: string | undefined, live: KubeObject | undefined, opts: PruneOptions, batch: OrphanBatch): Promise<PruneResult> {
+  if (opts.leaveAlone?.(ref)) return lookedAt(ref, label, m, ns, live, opts, batch);
   if (!live) return { ref, action: "pruned", message: `${label}: already gone` };
   const mine = ownedBy(live, opts.ownerUid);
   const others = otherOwners(live, opts.ownerUid);
@@ -208,7 +208,11 @@ async function decide(ref: AppliedRef, label: string, m: ResourceMapping, ns: st
   const id: ObjectIdentity = { group: m.group, resource: m.resource, namespace: ns ?? "", name: ref.name };
   const stays = opts.orphan?.(id) === true ? "its deleteOption orphans it" : batch.holdsOrphans(id, live);
   if (stays !== undefined) return keepOnSpoke(ref, label, m, ns, live, opts, batch, stays, others.length);
-  const own = mine || (!handedOff && opts.ownerless?.(id) === true);
+  // This Work's own also when its owner reference is missing but the object is the one it applied and
+  // still carries its field manager (applied without the owner while a deleteOption orphaned it, and not
+  // written since: CreateOnly); an empty apply would strip every value only this Work held.
+  const appliedHere = !handedOff && others.length === 0 && ref.uid !== undefined && live.metadata?.uid === ref.uid && managedBy(live, opts.fieldManager);
+  const own = mine || appliedHere || (!handedOff && opts.ownerless?.(id) === true);
   const wanted = others.length > 0 || (await opts.inUse?.(ref)) === true;
   if (!wanted && (own || handedOff)) return remove(ref, label, m, ns, live, opts);
   const handOff = others.length === 0 && wanted;
@@ -217,6 +221,30 @@ async function decide(ref: AppliedRef, label: string, m: ResourceMapping, ns: st
   await opts.target.apply(m, releaseBody(m, live, handOff), { fieldManager: opts.fieldManager, force: false });
   const why = !own ? "not this Work's to delete" : others.length > 0 ? `still owned by ${others.length} other Work(s)` : "another Work still wants it";
   return { ref, action: "released", message: `${label}: released (${why})` };
+}
+
+/**
+ * An object this Work only looks at (ReadOnly, ReportDiff) is never deleted. If it still carries this
+ * Work's marks (its owner reference, field manager, label: it was applied before the switch), they
+ * are removed as an orphan's are, so the garbage collector does not take it with the AppliedWork.
+ * When the deleteOption orphans it, its Namespace and CRD are kept too.
+ */
+async function lookedAt(ref: AppliedRef, label: string, m: ResourceMapping, ns: string | undefined, live: KubeObject | undefined, opts: PruneOptions, batch: OrphanBatch): Promise<PruneResult> {
+  const why = "only looked at by this Work (ReadOnly or ReportDiff)";
+  if (!live) return { ref, action: "pruned", message: `${label}: ${why}; already gone` };
+  const id: ObjectIdentity = { group: m.group, resource: m.resource, namespace: ns ?? "", name: ref.name };
+  if (ownedBy(live, opts.ownerUid) || managedBy(live, opts.fieldManager)) {
+    return keepOnSpoke(ref, label, m, ns, live, opts, batch, why, otherOwners(live, opts.ownerUid).length);
+  }
+  if (opts.orphan?.(id) === true) {
+    try {
+      await batch.markContainers(m, ns, { ...opts, releasedAnnotation: RELEASED_ANNOTATION });
+    } catch (err) {
+      throw new OrphanFailedError(err);
+    }
+    batch.orphaned(m, ns);
+  }
+  return { ref, action: "pruned", message: `${label}: ${why}; left alone` };
 }
 
 /**
