@@ -53,7 +53,8 @@ export async function runDrift(ctx: BenchContext): Promise<DriftResult> {
   const s = ctx.sizes;
   const ns = DRIFT_NAMESPACE;
   const spoke = ctx.plane.spokes[0]!;
-  const sc = await startScenario(ctx, { name: "drift", hubNamespace: ns, spoke, spokeNamespaces: [ns] });
+  // A short resync: the idle window with rules (idleWithRules) then holds reconciles of every Work, which must write nothing.
+  const sc = await startScenario(ctx, { name: "drift", hubNamespace: ns, spoke, spokeNamespaces: [ns], extraArgs: ["--resync-period", "15s"] });
   const watcher = new Informer<KubeObject>(spoke.admin, ConfigMaps, { namespace: ns, name: "bench-drift" });
   try {
     const works = Array.from({ length: s.driftWorks }, (_, i) => workObject(ns, `drift-${i}`, Array.from({ length: s.driftManifests }, (_, j) => configMap(ns, `drift-${i}-${j}`))));

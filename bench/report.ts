@@ -522,7 +522,7 @@ function settingLines(r: RunResult, s: Sizes, b: RunResult["benchmarks"], fleet:
         (sel.has("throughput") ? ` Idle: ${s.settleSeconds} s after convergence, then ${s.idleSeconds} s counted.` : ""),
     );
   }
-  if (sel.has("drift")) out.push(`- Drift: ${s.driftWorks} Works × ${s.driftManifests} ConfigMaps; ${s.driftEdits} edits one at a time (merge patch of the ConfigMap's value by another field manager), timed from sending the edit to the watch event with the value restored.`);
+  if (sel.has("drift")) out.push(`- Drift: ${s.driftWorks} Works × ${s.driftManifests} ConfigMaps; ${s.driftEdits} edits one at a time (merge patch of the ConfigMap's value by another field manager), timed from sending the edit to the watch event with the value restored. Then a Deployment with feedback rules (WellKnownStatus, JSONPaths) and a CEL condition rule is added, and once its values are reported an idle window counts the writes, the agent resyncing every Work each 15 s (issue 10: feedback costs no polling and no write on a steady object).`);
   if (sel.has("footprint") || sel.has("throughput")) {
     out.push(`- Footprint: VmRSS (peak VmHWM) from /proc/PID/status at the end of the idle window, CPU = utime + stime from /proc/PID/stat over the ${s.idleSeconds} s window.` + (sel.has("footprint") ? ` Agent with ${s.footprintWorks.join(" then ")} Works of 1 ConfigMap (small Works keep etcd sane), agent --concurrency ${s.throughputAgentConcurrency}; hub controller with ${s.hubProfiles} ClusterProfiles and no agents.` : ""));
   }
