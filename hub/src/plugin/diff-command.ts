@@ -16,7 +16,7 @@
  * Exit codes as kubectl diff: 0 no differences, 1 differences, 2 usage
  * error, 3 a failure (API, kubeconfig, a manifest that could not be diffed).
  */
-import { AppliedWorkResource, UpdateStrategyType, WorkResource, type AppliedWork, type KubeObject, type ManifestConfig, type OwnerReference, type ResourceIdentifier, type Work } from "@work-api/api";
+import { AppliedWorkResource, UpdateStrategyType, type AppliedWork, type KubeObject, type ManifestConfig, type OwnerReference, type ResourceIdentifier, type Work } from "@work-api/api";
 import {
   AGENT_LABEL,
   WORK_ID_LABEL,
@@ -39,7 +39,8 @@ import {
   type ParsedManifest,
 } from "@work-api/apply";
 import { KubeApiError, KubeClient, RestMapper, UsageError, ensureError, isNotFound, renderHelp, type RestMapping } from "@work-api/runtime";
-import { connect, describeError, parse, workName, type PluginDeps, type PluginIO } from "./context.js";
+import { CommandError, connect, describeError, parse, workName, type PluginDeps, type PluginIO } from "./context.js";
+import { getWork } from "./status-command.js";
 import { renderLiveDiff, renderReportedDiff, type ManifestDiff } from "./diff.js";
 import { DIFF_DESCRIPTION, DIFF_FLAGS, DIFF_USAGE } from "./flags.js";
 import { KubeconfigError, loadKubeconfig } from "./kubeconfig.js";
@@ -211,10 +212,9 @@ export async function runDiff(argv: readonly string[], io: PluginIO, deps: Plugi
   const namespace = nsFlag !== undefined && nsFlag !== "" ? nsFlag : cfg.namespace;
   let work: Work;
   try {
-    work = await client.get<Work>(WorkResource, name, { namespace });
+    work = await getWork(client, name, namespace, nsFlag, server, cfg.context);
   } catch (err) {
-    if (isNotFound(err)) throw new DiffFailed(`Work "${name}" not found in namespace "${namespace}"`);
-    throw new DiffFailed(describeError(err, server));
+    throw new DiffFailed(err instanceof CommandError ? err.message : describeError(err, server));
   } finally {
     client.close();
   }

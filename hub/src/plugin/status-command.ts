@@ -58,7 +58,8 @@ export class StatusPrinter {
   }
 }
 
-async function getWork(client: KubeClient, name: string, namespace: string, nsFlag: string | undefined, server: string, context: string): Promise<Work> {
+/** The Work, or a CommandError that says why not (not found, or the context is not a hub). */
+export async function getWork(client: KubeClient, name: string, namespace: string, nsFlag: string | undefined, server: string, context: string): Promise<Work> {
   try {
     return await client.get<Work>(WorkResource, name, { namespace });
   } catch (err) {

@@ -322,8 +322,16 @@ describe("pruneObjects: objects the Work only looks at (ReadOnly, ReportDiff) be
   it("under Foreground too: a look-only object is never deleted, and does not keep this Work's owner reference", async () => {
     const t = store(applied("ConfigMap", "demo", "switched"));
     const res = await pruneObjects([ref("ConfigMap", "demo", "switched")], opts(t, { leaveAlone: lookOnly("switched") }));
-    expect(actions(res)).toEqual({ "ConfigMap/switched": "orphaned" });
+    expect(actions(res)).toEqual({ "ConfigMap/switched": "released" });
     expectOrphaned(t.at("configmaps", "demo", "switched"), "uid-switched");
+  });
+
+  it("under Foreground the Work's own Namespace is still deleted (it takes the look-only object along) and is not marked as holding orphans", async () => {
+    const t = store(applied("Namespace", "", "app"), applied("ConfigMap", "app", "switched"));
+    const res = await pruneObjects([ref("Namespace", "", "app"), ref("ConfigMap", "app", "switched")], opts(t, { leaveAlone: lookOnly("switched") }));
+    expect(actions(res)).toEqual({ "ConfigMap/switched": "released", "Namespace/app": "pruned" });
+    expect(t.deletes).toEqual(["namespaces//app"]);
+    expect(t.patches.map((p) => p.key)).toEqual(["configmaps/app/switched"]);
   });
 
   it("one someone else made is left exactly as it is (no patch)", async () => {

@@ -208,10 +208,12 @@ async function decide(ref: AppliedRef, label: string, m: ResourceMapping, ns: st
   const id: ObjectIdentity = { group: m.group, resource: m.resource, namespace: ns ?? "", name: ref.name };
   const stays = opts.orphan?.(id) === true ? "its deleteOption orphans it" : batch.holdsOrphans(id, live);
   if (stays !== undefined) return keepOnSpoke(ref, label, m, ns, live, opts, batch, stays, others.length);
-  // This Work's own also when its owner reference is missing but the object is the one it applied and
-  // still carries its field manager (applied without the owner while a deleteOption orphaned it, and not
-  // written since: CreateOnly); an empty apply would strip every value only this Work held.
-  const appliedHere = !handedOff && others.length === 0 && ref.uid !== undefined && live.metadata?.uid === ref.uid && managedBy(live, opts.fieldManager);
+  // This Work's own also when its owner reference is missing but the object is the one it applied (the
+  // recorded uid) and still carries its field manager: applied without the owner while a deleteOption
+  // orphaned it and not written since (CreateOnly), or its owner reference removed by hand (the next
+  // apply puts it back; only the deleteOption detaches an object). An empty apply would strip every
+  // value only this Work held. An object another AppliedWork owns, or another Work lists, is released.
+  const appliedHere = ref.uid !== undefined && live.metadata?.uid === ref.uid && managedBy(live, opts.fieldManager);
   const own = mine || appliedHere || (!handedOff && opts.ownerless?.(id) === true);
   const wanted = others.length > 0 || (await opts.inUse?.(ref)) === true;
   if (!wanted && (own || handedOff)) return remove(ref, label, m, ns, live, opts);
@@ -233,8 +235,19 @@ async function lookedAt(ref: AppliedRef, label: string, m: ResourceMapping, ns: 
   const why = "only looked at by this Work (ReadOnly or ReportDiff)";
   if (!live) return { ref, action: "pruned", message: `${label}: ${why}; already gone` };
   const id: ObjectIdentity = { group: m.group, resource: m.resource, namespace: ns ?? "", name: ref.name };
-  if (ownedBy(live, opts.ownerUid) || managedBy(live, opts.fieldManager)) {
-    return keepOnSpoke(ref, label, m, ns, live, opts, batch, why, otherOwners(live, opts.ownerUid).length);
+  const marked = ownedBy(live, opts.ownerUid) || managedBy(live, opts.fieldManager);
+  // Orphaned by the deleteOption: as any orphan (its Namespace and CRD are kept too).
+  if (marked && opts.orphan?.(id) === true) return keepOnSpoke(ref, label, m, ns, live, opts, batch, why, otherOwners(live, opts.ownerUid).length);
+  if (marked) {
+    // Otherwise only this Work's marks go: a Namespace the Work deletes still takes the object along.
+    const others = otherOwners(live, opts.ownerUid).length;
+    const wanted = others > 0 || (await opts.inUse?.(ref)) === true;
+    try {
+      await stripWork(m, ns, ref.name, live, { ...opts, releasedAnnotation: RELEASED_ANNOTATION }, { keepLabel: others > 0, handOff: others === 0 && wanted });
+    } catch (err) {
+      throw new OrphanFailedError(err);
+    }
+    return { ref, action: "released", message: `${label}: ${why}; this Work's owner reference, label and field managers removed, values kept` };
   }
   if (opts.orphan?.(id) === true) {
     try {
