@@ -13,6 +13,8 @@ import { createWorks, idleWindow, startScenario, type Scenario } from "./lib/sce
 import { roundSummary, summarize } from "./lib/stats.js";
 
 export const DRIFT_NAMESPACE = "bench-drift";
+/** Flags of this scenario's agent beside the common ones (results: `agentArgs`). */
+const DRIFT_AGENT_ARGS = ["--resync-period", "15s"];
 
 /**
  * Issue 10: feedback and condition rules are refreshed by watch events, never polled, and drift
@@ -54,7 +56,7 @@ export async function runDrift(ctx: BenchContext): Promise<DriftResult> {
   const ns = DRIFT_NAMESPACE;
   const spoke = ctx.plane.spokes[0]!;
   // A short resync: the idle window with rules (idleWithRules) then holds reconciles of every Work, which must write nothing.
-  const sc = await startScenario(ctx, { name: "drift", hubNamespace: ns, spoke, spokeNamespaces: [ns], extraArgs: ["--resync-period", "15s"] });
+  const sc = await startScenario(ctx, { name: "drift", hubNamespace: ns, spoke, spokeNamespaces: [ns], extraArgs: DRIFT_AGENT_ARGS });
   const watcher = new Informer<KubeObject>(spoke.admin, ConfigMaps, { namespace: ns, name: "bench-drift" });
   try {
     const works = Array.from({ length: s.driftWorks }, (_, i) => workObject(ns, `drift-${i}`, Array.from({ length: s.driftManifests }, (_, j) => configMap(ns, `drift-${i}-${j}`))));
@@ -99,7 +101,7 @@ export async function runDrift(ctx: BenchContext): Promise<DriftResult> {
     const sum = roundSummary(summarize(samples), 4);
     log(`drift: ${samples.length}/${s.driftEdits} reverted, p50 ${sum.p50} s, p99 ${sum.p99} s`);
     const rulesIdle = await idleWithRules(ctx, sc, ns);
-    return { kind: "drift", works: s.driftWorks, manifestsPerWork: s.driftManifests, edits: s.driftEdits, reverted: samples.length, timeouts, revertSeconds: sum, rulesIdle };
+    return { kind: "drift", works: s.driftWorks, manifestsPerWork: s.driftManifests, edits: s.driftEdits, reverted: samples.length, timeouts, revertSeconds: sum, rulesIdle, agentArgs: DRIFT_AGENT_ARGS };
   } finally {
     await watcher.stop();
     await sc.stop();

@@ -142,6 +142,8 @@ export interface DriftResult {
   revertSeconds: Summary;
   /** Issue 10: the idle window after the edits, with a feedback- and condition-ruled Deployment beside the drifted Works. */
   rulesIdle?: { idle: Idle; feedbackValues: number } | { notRun: string };
+  /** Flags this scenario's agent ran with beside the common settings. */
+  agentArgs?: string[];
 }
 
 export interface FootprintAgent extends ProcFootprint {
