@@ -132,6 +132,7 @@ async function fleetOn(ctx: BenchContext, spokes: BenchCluster[], spokePids: [st
       hubRssMiB: round(hubSample.rssMiB, 1),
       agentRssMiB: { total: round(rss.reduce((a, b) => a + b, 0), 0), mean: round(rss.reduce((a, b) => a + b, 0) / rss.length, 1), max: round(Math.max(...rss), 1) },
       hubConcurrency: HUB_CONCURRENCY,
+      placementWriteConcurrency: Number(process.env.WORK_HUB_PLACEMENT_WRITE_CONCURRENCY ?? 16),
       cpu,
     };
     log(`fleet: ${total} Works Applied ${r.appliedSeconds} s after the first WorkPlacement (all Works existed after ${r.fanOutSeconds} s)`);

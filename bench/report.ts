@@ -417,7 +417,7 @@ function observations(r: RunResult): string[] {
     out.push(
       share > 0.8
         ? `Fleet: the hub's fan-out is the bottleneck: the last of the ${int(fleet.works)} Works was created ${fmt(fleet.fanOutSeconds, 1)} s after the first WorkPlacement and Applied ${fmt(fleet.appliedSeconds - fleet.fanOutSeconds, 1)} s later. ` +
-          `work-hub reconciles ${fleet.hubConcurrency} WorkPlacements at a time and creates each one's Works one after another, so the fan-out rate is set by the hub API server's answer time under this load.` +
+          `work-hub reconciles ${fleet.hubConcurrency} WorkPlacements at a time and sends each one's Work writes ${fleet.placementWriteConcurrency !== undefined ? `at most ${fleet.placementWriteConcurrency} at once` : "one after another"}, so the fan-out rate is set by the hub API server's answer time under this load.` +
           (fleet.cpu ? ` CPU meanwhile: ${cpuLine(fleet.cpu)}.` : "")
         : `Fleet: the hub created all ${int(fleet.works)} Works within ${fmt(fleet.fanOutSeconds, 1)} s; the agents needed ${fmt(fleet.appliedSeconds - fleet.fanOutSeconds, 1)} s more to apply them.`,
     );

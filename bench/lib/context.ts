@@ -186,6 +186,8 @@ export interface FleetResult {
   hubRssMiB: number;
   agentRssMiB: { total: number; mean: number; max: number };
   hubConcurrency: number;
+  /** The hub's --placement-write-concurrency (absent in results from before the flag: writes were sequential). */
+  placementWriteConcurrency?: number;
   /** From the first WorkPlacement to the last Applied (agents summed as "agents/…"). */
   cpu?: CpuAccount;
 }

@@ -43,6 +43,7 @@ export const HUB_FLAGS: readonly FlagSpec[] = [
   { name: "token-rotate-before", type: "duration", env: "WORK_HUB_TOKEN_ROTATE_BEFORE", defaultText: "a fifth of the lifetime", description: "Mint a new agent token this long before the current one expires." },
   { name: "namespace-access-role", type: "string", env: "WORK_HUB_NAMESPACE_ACCESS_ROLE", default: "work-hub-cluster-namespace", description: "ClusterRole the hub binds to its own identity (RoleBinding work-hub) in each cluster namespace it creates: what it may do there (deploy/hub/rbac.yaml). Its ClusterRole may create RoleBindings and bind only this role, and an admission policy (deploy/hub/admission-policies.yaml) keeps those bindings to the namespaces it made. \"\" skips the binding (a hub running with cluster-wide rights)." },
   { name: "concurrency", type: "int", env: "WORK_HUB_CONCURRENCY", default: 4, description: "Keys each controller reconciles in parallel." },
+  { name: "placement-write-concurrency", type: "int", env: "WORK_HUB_PLACEMENT_WRITE_CONCURRENCY", default: 16, description: "Work creates, updates and deletes one WorkPlacement reconcile sends at once (its fan-out to the selected clusters)." },
   { name: "resync-period", type: "duration", env: "WORK_HUB_RESYNC_PERIOD", default: 600_000, description: "Every object is reconciled again at this interval even without events (0 disables)." },
   { name: "health-addr", type: "string", env: "WORK_HUB_HEALTH_ADDR", default: ":8081", description: "Address for /healthz and /readyz (host:port; \"0\" disables)." },
   { name: "metrics-addr", type: "string", env: "WORK_HUB_METRICS_ADDR", default: ":8080", description: "Address for Prometheus /metrics (host:port; \"0\" disables)." },
@@ -91,6 +92,8 @@ export interface HubConfig {
   tokenRotateBeforeMs: number | undefined;
   namespaceAccessRole: string;
   concurrency: number;
+  /** Work writes one WorkPlacement reconcile has in flight at once (--placement-write-concurrency, default 16). */
+  placementWriteConcurrency: number;
   resyncPeriodMs: number;
   healthAddr: string;
   metricsAddr: string;
@@ -120,6 +123,7 @@ export function toHubConfig(v: FlagValues): HubConfig {
     tokenRotateBeforeMs: v["token-rotate-before"] === undefined ? undefined : Number(v["token-rotate-before"]),
     namespaceAccessRole: str(v, "namespace-access-role") ?? "work-hub-cluster-namespace",
     concurrency: Math.max(1, Number(v.concurrency ?? 4)),
+    placementWriteConcurrency: Math.max(1, Number(v["placement-write-concurrency"] ?? 16)),
     resyncPeriodMs: Number(v["resync-period"] ?? 600_000),
     healthAddr: str(v, "health-addr") ?? ":8081",
     metricsAddr: str(v, "metrics-addr") ?? ":8080",

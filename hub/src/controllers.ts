@@ -171,6 +171,7 @@ export function hubControllers(o: HubControllersOptions): HubControllers {
     works: cacheOf(works),
     namespaces: cacheOf(namespaces),
     releaseGracePeriodMs: c.removalGracePeriodMs,
+    writeConcurrency: c.placementWriteConcurrency,
   });
 
   const make = (name: string, fn: (key: string) => Promise<Result>, waitFor: HubInformer[]): Controller =>

@@ -20,7 +20,7 @@ import { Core, type Cache } from "./ports.js";
 
 const INV = "fleet";
 
-function setup(worksCache?: (api: FakeApi) => Cache<Work>) {
+function setup(worksCache?: (api: FakeApi) => Cache<Work>, writeConcurrency?: number) {
   const api = new FakeApi();
   let now = Date.parse("2026-01-01T00:00:00Z");
   const rec = new PlacementReconciler({
@@ -36,6 +36,7 @@ function setup(worksCache?: (api: FakeApi) => Cache<Work>) {
     api,
     events: api,
     log: noopLogger,
+    ...(writeConcurrency !== undefined ? { writeConcurrency } : {}),
   });
   const cluster = (name: string, labels: Record<string, string>) => {
     api.seed(ClusterProfileResource, { apiVersion: "multicluster.x-k8s.io/v1alpha1", kind: "ClusterProfile", metadata: { name, namespace: INV, labels: { [CLUSTER_MANAGER_LABEL]: "work-api", ...labels } }, spec: { clusterManager: { name: "work-api" } } });
@@ -53,6 +54,28 @@ function setup(worksCache?: (api: FakeApi) => Cache<Work>) {
 }
 
 describe("placement controller", () => {
+  it("fans out with bounded-parallel creates: every selected cluster gets its Work, at most writeConcurrency at once", async () => {
+    const { api, rec, cluster, placement } = setup(undefined, 3);
+    const names = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    for (const n of names) cluster(n, { env: "prod" });
+    placement({ clusterSelector: { matchLabels: { env: "prod" } } });
+    let inFlight = 0;
+    let peak = 0;
+    const create = api.create.bind(api);
+    api.create = (async (ref: Parameters<FakeApi["create"]>[0], obj: Parameters<FakeApi["create"]>[1]) => {
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      try {
+        return await create(ref, obj);
+      } finally {
+        inFlight--;
+      }
+    }) as FakeApi["create"];
+    await rec.reconcile(`${INV}/web`);
+    expect(names.filter((n) => api.read(WorkResource, n, "web") === undefined)).toEqual([]);
+    expect(peak).toBe(3);
+  });
+
   it("keeps the Work of a cluster whose profile lost its cluster-manager label until the release grace period ends", async () => {
     const { api, rec, cluster, placement, advance } = setup();
     cluster("a", { env: "prod" });

@@ -17,6 +17,7 @@ import {
 } from "@work-api/api";
 import { isAlreadyExists, isConflict, isForbidden, isNotFound, type Logger } from "@work-api/runtime";
 import { PLACEMENT_FINALIZER, clusterNamespace, namespaceIsFor } from "./names.js";
+import pLimit from "p-limit";
 import { ownedBy, planPlacement } from "./placement-plan.js";
 import { systemClock, type Api, type Cache, type Clock, type EventSink, type Result } from "./ports.js";
 import { isServed } from "./registration.js";
@@ -37,6 +38,8 @@ export interface PlacementOptions {
   clock?: Clock;
   /** A cluster whose profile lost the cluster-manager label keeps its Works this long (see isServed). Default 5 min. */
   releaseGracePeriodMs?: number;
+  /** Work writes (creates, updates, deletes) one reconcile has in flight at once. Default 16. */
+  writeConcurrency?: number;
 }
 
 /** Thrown after the status is written when some writes failed, so the controller retries with backoff. */
@@ -118,37 +121,56 @@ export class PlacementReconciler {
     const updated: string[] = [];
     const deleted: string[] = [];
     const byNs = new Map(works.map((w) => [w.metadata.namespace!, w]));
-    for (const w of plan.create) {
-      const cluster = this.clusterOf(w, selection.clusters);
-      await this.write(errors, cluster, async () => {
-        try {
-          await this.o.api.create(WorkResource, w);
-          this.expect(key, w.metadata.namespace!, { kind: "create", at: this.clock.now() });
-          created.push(cluster);
-        } catch (err) {
-          if (!isAlreadyExists(err)) throw err;
-          const live = await this.o.api.get<Work>(WorkResource, w.metadata.namespace, w.metadata.name!);
-          if (live && !ownedBy(live, current)) {
-            throw new WorkConflictError(`Work ${w.metadata.namespace}/${w.metadata.name} exists and was not created by this placement; it is left alone`);
-          }
-        }
-      });
-    }
-    for (const w of plan.update) {
-      const cluster = this.clusterOf(w, selection.clusters);
-      const live = byNs.get(w.metadata.namespace!);
-      if (!live) continue;
-      await this.write(errors, cluster, async () => {
-        await this.o.api.update(WorkResource, { ...live, metadata: { ...live.metadata, labels: w.metadata.labels, annotations: w.metadata.annotations }, spec: w.spec });
-        this.expect(key, w.metadata.namespace!, { kind: "update", staleRv: live.metadata.resourceVersion, at: this.clock.now() });
-        updated.push(cluster);
-      });
-    }
-    for (const w of plan.delete) {
-      await this.o.api.delete(WorkResource, w.metadata.namespace, w.metadata.name!, { propagationPolicy: "Background", uid: w.metadata.uid });
-      this.expect(key, w.metadata.namespace!, { kind: "delete", at: this.clock.now() });
-      deleted.push(w.metadata.namespace!);
-    }
+    // The fan-out: bounded-parallel writes (a placement to 100 clusters is 100 creates). Each write's
+    // outcome lands in `errors` per cluster; deletes that fail reject the round, as before.
+    const limit = pLimit(Math.max(1, this.o.writeConcurrency ?? 16));
+    await Promise.all(
+      plan.create.map((w) =>
+        limit(async () => {
+          const cluster = this.clusterOf(w, selection.clusters);
+          await this.write(errors, cluster, async () => {
+            try {
+              await this.o.api.create(WorkResource, w);
+              this.expect(key, w.metadata.namespace!, { kind: "create", at: this.clock.now() });
+              created.push(cluster);
+            } catch (err) {
+              if (!isAlreadyExists(err)) throw err;
+              const live = await this.o.api.get<Work>(WorkResource, w.metadata.namespace, w.metadata.name!);
+              if (live && !ownedBy(live, current)) {
+                throw new WorkConflictError(`Work ${w.metadata.namespace}/${w.metadata.name} exists and was not created by this placement; it is left alone`);
+              }
+            }
+          });
+        }),
+      ),
+    );
+    await Promise.all(
+      plan.update.map((w) =>
+        limit(async () => {
+          const cluster = this.clusterOf(w, selection.clusters);
+          const live = byNs.get(w.metadata.namespace!);
+          if (!live) return;
+          await this.write(errors, cluster, async () => {
+            await this.o.api.update(WorkResource, { ...live, metadata: { ...live.metadata, labels: w.metadata.labels, annotations: w.metadata.annotations }, spec: w.spec });
+            this.expect(key, w.metadata.namespace!, { kind: "update", staleRv: live.metadata.resourceVersion, at: this.clock.now() });
+            updated.push(cluster);
+          });
+        }),
+      ),
+    );
+    const deletes = await Promise.allSettled(
+      plan.delete.map((w) =>
+        limit(async () => {
+          await this.o.api.delete(WorkResource, w.metadata.namespace, w.metadata.name!, { propagationPolicy: "Background", uid: w.metadata.uid });
+          this.expect(key, w.metadata.namespace!, { kind: "delete", at: this.clock.now() });
+          deleted.push(w.metadata.namespace!);
+        }),
+      ),
+    );
+    const deleteFailed = deletes.find((d): d is PromiseRejectedResult => d.status === "rejected");
+    if (deleteFailed) throw deleteFailed.reason;
+    // Written in parallel: named in a stable order.
+    for (const l of [created, updated, deleted]) l.sort();
     for (const c of errors.keys()) if (!selection.clusters.includes(c)) errors.delete(c);
     if (errors.size > 0) this.writeErrors.set(key, errors);
     else this.writeErrors.delete(key);
