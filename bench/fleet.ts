@@ -31,7 +31,8 @@ import { round } from "./lib/stats.js";
 
 export const FLEET_INVENTORY = "bench-fleet";
 export const LANE_LABEL = "bench.work-api/lane";
-const HUB_CONCURRENCY = 4;
+/** work-hub --concurrency of the fleet run (BENCH_HUB_CONCURRENCY, default the hub's own default 4). */
+const HUB_CONCURRENCY = Number(process.env.BENCH_HUB_CONCURRENCY ?? 4);
 
 export async function runFleet(ctx: BenchContext): Promise<FleetResult> {
   const why = hubUnavailable();
