@@ -28,6 +28,9 @@ import { join } from "node:path";
 import { startSpokes, type BenchCluster } from "./lib/plane.js";
 import { stopAllManaged } from "./lib/procs.js";
 import { round } from "./lib/stats.js";
+import { diffCounts, scrapeRequests, summarizeCounts } from "./lib/metrics.js";
+
+const WRITES = new Set(["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"]);
 
 export const FLEET_INVENTORY = "bench-fleet";
 export const LANE_LABEL = "bench.work-api/lane";
@@ -102,6 +105,7 @@ async function fleetOn(ctx: BenchContext, spokes: BenchCluster[], spokePids: [st
       }
     }
     const total = C * W;
+    const requestsBefore = await scrapeRequests(hub.target);
     const account = startCpuAccount({ ...ctx.plane.pids(), ...Object.fromEntries(spokePids), "work-hub": hubProc.proc.pid, ...Object.fromEntries(agents.map((a) => [`agents/${a.name}`, a.proc.pid])) });
     let firstSent = Infinity;
     await pool(placements, s.createConcurrency, async (p) => {
@@ -114,6 +118,9 @@ async function fleetOn(ctx: BenchContext, spokes: BenchCluster[], spokePids: [st
     // Each Work's first sighting in the watch: the last of them is when the fan-out was complete.
     const fanOutAt = Math.max(...tracker.seenAt.values());
     const appliedSeconds = (Math.max(...tracker.appliedAt.values()) - firstSent) / 1000;
+    // Every client's requests to the hub API server meanwhile (work-hub, the agents, the bench's placement creates).
+    const hubRequests = summarizeCounts(diffCounts(requestsBefore, await scrapeRequests(hub.target)));
+    const topWrites = Object.entries(hubRequests.byKey).filter(([k]) => WRITES.has(k.slice(0, k.indexOf(" ")))).slice(0, 8);
     const hubSample = hubProc.sample();
     const rss = agents.map((a) => a.sample().rssMiB);
     const r: FleetResult = {
@@ -135,8 +142,10 @@ async function fleetOn(ctx: BenchContext, spokes: BenchCluster[], spokePids: [st
       hubConcurrency: HUB_CONCURRENCY,
       placementWriteConcurrency: Number(process.env.WORK_HUB_PLACEMENT_WRITE_CONCURRENCY ?? 16),
       cpu,
+      hubApiWrites: { total: hubRequests.writes, perWork: round(hubRequests.writes / total, 2), perSecond: round(hubRequests.writes / Math.max(0.001, appliedSeconds), 1), top: Object.fromEntries(topWrites) },
     };
     log(`fleet: ${total} Works Applied ${r.appliedSeconds} s after the first WorkPlacement (all Works existed after ${r.fanOutSeconds} s)`);
+    log(`fleet: hub API server writes meanwhile: ${hubRequests.writes} (${r.hubApiWrites!.perWork} per Work, ${r.hubApiWrites!.perSecond}/s); top: ${JSON.stringify(r.hubApiWrites!.top)}`);
     return r;
   } finally {
     await tracker.stop();

@@ -421,6 +421,10 @@ function observations(r: RunResult): string[] {
           (fleet.cpu ? ` CPU meanwhile: ${cpuLine(fleet.cpu)}.` : "")
         : `Fleet: the hub created all ${int(fleet.works)} Works within ${fmt(fleet.fanOutSeconds, 1)} s; the agents needed ${fmt(fleet.appliedSeconds - fleet.fanOutSeconds, 1)} s more to apply them.`,
     );
+    if (fleet.hubApiWrites) {
+      const w = fleet.hubApiWrites;
+      out.push(`Fleet: the hub API server took ${int(w.total)} writes from all its clients meanwhile (${fmt(w.perWork, 1)} per Work, ${fmt(w.perSecond, 0)}/s); the most: ${Object.entries(w.top).map(([k, v]) => `${k} ${int(v)}`).join(", ")}.`);
+    }
   }
   const fp = ok<FootprintResult>(b.footprint);
   if (fp && fp.agent.length >= 2) {

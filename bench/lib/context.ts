@@ -188,6 +188,8 @@ export interface FleetResult {
   hubConcurrency: number;
   /** The hub's --placement-write-concurrency (absent in results from before the flag: writes were sequential). */
   placementWriteConcurrency?: number;
+  /** Writes every client sent the hub API server from the first WorkPlacement to the last Work Applied (leases included). */
+  hubApiWrites?: { total: number; perWork: number; perSecond: number; top: Record<string, number> };
   /** From the first WorkPlacement to the last Applied (agents summed as "agents/…"). */
   cpu?: CpuAccount;
 }
