@@ -260,7 +260,11 @@ describe("conditionRules", () => {
     await putWork(hub, cluster, "rules", [widget("w3"), configMap(ns, "plain", { a: "1" })], { manifestConfigs: [config] });
     await waitForWorkCondition(hub.objects, cluster, "rules", "Applied", "True");
     await setWidgetStatus("w3", { phase: "Starting", conditions: [] });
-    await waitFor(async () => (await manifestCond("rules", 0, "Available"))?.reason === "ConditionRuleFalse", { message: "custom Available=False" });
+    // Before the status is set the first expression is the false one: wait for the second, which follows the status.
+    await waitFor(async () => {
+      const c = await manifestCond("rules", 0, "Available");
+      return c?.reason === "ConditionRuleFalse" && c.message?.startsWith("expression 2 of 2") === true && (await manifestCond("rules", 0, "Runs"))?.message?.includes("noSuchKey") === true;
+    }, { message: "custom Available=False on the status just set" });
     let w = (await readWork(hub.objects, cluster, "rules"))!;
     const mc = manifestCondition(w, 0)?.conditions;
     expect(condition(mc, "Available")).toMatchObject({ status: "False", reason: "ConditionRuleFalse", message: "expression 2 of 2 is false: object.status.phase == 'Running'" });
